@@ -1,0 +1,148 @@
+"""Charge models, twice: exact Decimal for quotes, vectorised NumPy for the simulation.
+
+The Decimal functions are the source of truth for every figure shown; the NumPy ones
+evaluate the same formulas over many draws (tests check the two agree).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_CEILING, Decimal
+
+import numpy as np
+
+from .money import ZERO, EngineInputError, money
+from .types import ChargeModel, PriceComponent, Tier
+
+
+def validate_tiers(tiers: tuple[Tier, ...], field: str) -> None:
+    """Tiers start at zero, follow each other with no gap and no overlap, the last is open."""
+    errors: list[str] = []
+    if not tiers:
+        errors.append("a tiered price needs at least one tier.")
+    for index, tier in enumerate(tiers):
+        expected_lower = ZERO if index == 0 else tiers[index - 1].upper
+        if expected_lower is not None and tier.lower != expected_lower:
+            kind = "gap" if tier.lower > expected_lower else "overlap"
+            errors.append(
+                f"tier {index + 1} starts at {tier.lower} but must start at {expected_lower} "
+                f"({kind} with the tier before)."
+            )
+        if tier.upper is not None and tier.upper <= tier.lower:
+            errors.append(
+                f"tier {index + 1} ends at {tier.upper}, not above its start {tier.lower}."
+            )
+        if tier.upper is None and index != len(tiers) - 1:
+            errors.append(f"tier {index + 1} is open-ended but is not the last tier.")
+        if tier.unit_price < 0 or tier.flat_fee < 0:
+            errors.append(f"tier {index + 1} has a negative price.")
+    if tiers and tiers[-1].upper is not None:
+        errors.append("the last tier must be open-ended (no upper bound).")
+    if errors:
+        raise EngineInputError({field: errors})
+
+
+def billable_quantity(component: PriceComponent, quantity: Decimal) -> Decimal:
+    return max(quantity - component.included_quantity, ZERO)
+
+
+def graduated_amount(tiers: tuple[Tier, ...], quantity: Decimal) -> Decimal:
+    """Each tier's rate applies to the units inside it; a tier's flat fee once it is entered."""
+    total = ZERO
+    for tier in tiers:
+        if quantity <= tier.lower:
+            break
+        top = quantity if tier.upper is None else min(quantity, tier.upper)
+        total += (top - tier.lower) * tier.unit_price + tier.flat_fee
+    return total
+
+
+def volume_amount(tiers: tuple[Tier, ...], quantity: Decimal) -> Decimal:
+    """The tier the total lands in prices every unit."""
+    if quantity <= 0:
+        return ZERO
+    for tier in tiers:
+        if tier.upper is None or quantity <= tier.upper:
+            return quantity * tier.unit_price + tier.flat_fee
+    raise AssertionError("validated tiers always end open")
+
+
+def expected_results(component: PriceComponent, quantity: Decimal) -> Decimal:
+    return quantity * component.success_rate
+
+
+def charge_amount(component: PriceComponent, quantity: Decimal, seats: Decimal) -> Decimal:
+    """The monthly line total of one component, quantised to cents."""
+    model = component.charge_model
+    if model is ChargeModel.FLAT:
+        amount = component.amount
+    elif model is ChargeModel.PER_SEAT:
+        amount = component.amount * seats
+    elif model is ChargeModel.PER_UNIT:
+        amount = component.amount * billable_quantity(component, quantity)
+    elif model is ChargeModel.PACKAGE:
+        packages = (
+            billable_quantity(component, quantity) / component.package_size
+        ).to_integral_value(rounding=ROUND_CEILING)
+        amount = packages * component.amount
+    elif model is ChargeModel.GRADUATED:
+        amount = graduated_amount(component.tiers, billable_quantity(component, quantity))
+    elif model is ChargeModel.VOLUME:
+        amount = volume_amount(component.tiers, billable_quantity(component, quantity))
+    elif model is ChargeModel.OUTCOME:
+        amount = expected_results(component, quantity) * component.amount
+        if component.cap_per_period is not None:
+            amount = min(amount, component.cap_per_period)
+    else:  # the minimum commitment is a true-up over the other lines, see quote.py
+        amount = ZERO
+    return money(amount)
+
+
+def commitment_true_up(commitment: Decimal, metered_total: Decimal) -> Decimal:
+    return money(max(commitment - metered_total, ZERO))
+
+
+# Vectorised twins, over float64 arrays of draws.
+
+
+def _tier_arrays(tiers: tuple[Tier, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    lowers = np.array([float(t.lower) for t in tiers])
+    uppers = np.array([math.inf if t.upper is None else float(t.upper) for t in tiers])
+    prices = np.array([float(t.unit_price) for t in tiers])
+    fees = np.array([float(t.flat_fee) for t in tiers])
+    return lowers, uppers, prices, fees
+
+
+def charge_amounts(
+    component: PriceComponent,
+    quantity: np.ndarray,
+    seats: float,
+    success_rate: np.ndarray | None = None,
+) -> np.ndarray:
+    model = component.charge_model
+    amount = float(component.amount)
+    billable = np.maximum(quantity - float(component.included_quantity), 0.0)
+    if model is ChargeModel.FLAT:
+        return np.full_like(quantity, amount)
+    if model is ChargeModel.PER_SEAT:
+        return np.full_like(quantity, amount * seats)
+    if model is ChargeModel.PER_UNIT:
+        return billable * amount
+    if model is ChargeModel.PACKAGE:
+        return np.ceil(billable / float(component.package_size)) * amount
+    if model is ChargeModel.GRADUATED:
+        lowers, uppers, prices, fees = _tier_arrays(component.tiers)
+        inside = np.clip(billable[:, None] - lowers, 0.0, uppers - lowers)
+        entered = billable[:, None] > lowers
+        return (inside * prices + entered * fees).sum(axis=1)
+    if model is ChargeModel.VOLUME:
+        _, uppers, prices, fees = _tier_arrays(component.tiers)
+        index = np.searchsorted(uppers, billable, side="left")
+        return np.where(billable > 0, billable * prices[index] + fees[index], 0.0)
+    if model is ChargeModel.OUTCOME:
+        rate = float(component.success_rate) if success_rate is None else success_rate
+        revenue = quantity * rate * amount
+        if component.cap_per_period is not None:
+            revenue = np.minimum(revenue, float(component.cap_per_period))
+        return revenue
+    return np.zeros_like(quantity)

@@ -1,0 +1,354 @@
+"""QuoteInput -> QuoteResult: validation, the exact price and margin, the simulation, the hash."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from . import costs as cost_stack
+from .charges import charge_amount, validate_tiers
+from .margin import gross_margin, task_margin
+from .money import HUNDRED, ONE, ZERO, EngineInputError, money, unit_price
+from .risk import applicable
+from .simulation import simulate
+from .stack import price_stack
+from .types import (
+    TIERED_CHARGES,
+    ChargeLine,
+    ChargeModel,
+    CostCategory,
+    CostLine,
+    PriceComponent,
+    QuoteInput,
+    QuoteResult,
+    RiskAdjustment,
+    RiskKind,
+    RiskSelection,
+    SimulationSettings,
+    TaskMargin,
+    Tier,
+    Volume,
+    WorkUnitSpec,
+)
+
+ENGINE_VERSION = "1.0.0"
+MAX_DRAWS = 1_000_000
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def merge(self, error: EngineInputError) -> None:
+        for field, messages in error.errors.items():
+            for message in messages:
+                self.add(field, message)
+
+    def non_negative(self, value: Decimal, field: str) -> None:
+        if value < 0:
+            self.add(field, f"must not be negative (got {value}).")
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise EngineInputError(self.errors)
+
+
+def _check_decimals(obj: Any, path: str, errors: _Errors) -> None:
+    """Every number in the input must already be a Decimal or int: a float is refused."""
+    if dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            _check_decimals(getattr(obj, f.name), f"{path}.{f.name}" if path else f.name, errors)
+    elif isinstance(obj, tuple | list):
+        for index, item in enumerate(obj):
+            _check_decimals(item, f"{path}[{index}]", errors)
+    elif isinstance(obj, float):
+        errors.add(path, "must be a Decimal, not a float.")
+    elif isinstance(obj, Decimal) and not obj.is_finite():
+        errors.add(path, "must be a finite number.")
+
+
+def validate(quote: QuoteInput) -> None:
+    """Refuse bad input with every problem listed, each under the field it concerns."""
+    errors = _Errors()
+    _check_decimals(quote, "", errors)
+    errors.raise_if_any()
+
+    if quote.currency != quote.plan_currency:
+        errors.add(
+            "currency",
+            f"the deal is in {quote.currency} but the plan is priced in {quote.plan_currency}.",
+        )
+    if not Decimal(0) <= quote.discount_pct <= HUNDRED:
+        errors.add("discount_pct", f"must be between 0 and 100 (got {quote.discount_pct}).")
+    if quote.term_months < 1:
+        errors.add("term_months", "must be at least one month.")
+    errors.non_negative(quote.seats, "seats")
+    errors.non_negative(quote.fixed_monthly_cost, "fixed_monthly_cost")
+    if not 0 < quote.simulation.draws <= MAX_DRAWS:
+        errors.add("simulation.draws", f"must be between 1 and {MAX_DRAWS}.")
+
+    units = {w.code: w for w in quote.work_units}
+    for volume in quote.volumes:
+        field = f"volumes[{volume.work_unit}]"
+        if volume.work_unit not in units:
+            errors.add(field, f"unknown work unit {volume.work_unit!r}.")
+        errors.non_negative(volume.monthly_quantity, f"{field}.monthly_quantity")
+        errors.non_negative(volume.cv, f"{field}.cv")
+    for line in quote.cost_lines:
+        field = f"cost_lines[{line.work_unit}.{line.category}]"
+        if line.work_unit not in units:
+            errors.add(field, f"unknown work unit {line.work_unit!r}.")
+        errors.non_negative(line.unit_cost, f"{field}.unit_cost")
+        errors.non_negative(line.cv, f"{field}.cv")
+
+    codes = [c.code for c in quote.components]
+    for code in {c for c in codes if codes.count(c) > 1}:
+        errors.add(f"components[{code}]", "component codes must be unique.")
+    for component in quote.components:
+        _validate_component(component, units, errors)
+    errors.raise_if_any()
+
+
+def _validate_component(
+    component: PriceComponent, units: dict[str, WorkUnitSpec], errors: _Errors
+) -> None:
+    field = f"components[{component.code}]"
+    model = component.charge_model
+    errors.non_negative(component.amount, f"{field}.amount")
+    errors.non_negative(component.included_quantity, f"{field}.included_quantity")
+    needs_unit = model not in (
+        ChargeModel.FLAT,
+        ChargeModel.PER_SEAT,
+        ChargeModel.MINIMUM_COMMITMENT,
+    )
+    if needs_unit:
+        unit = units.get(component.work_unit or "")
+        if unit is None:
+            errors.add(f"{field}.work_unit", "a metered price must name a known work unit.")
+        elif component.billed_unit and component.billed_unit == unit.cost_unit:
+            errors.add(
+                f"{field}.billed_unit",
+                f"prices the cost unit {unit.cost_unit!r}; price the value unit "
+                f"{unit.value_unit!r} instead.",
+            )
+        elif component.billed_unit and component.billed_unit != unit.value_unit:
+            errors.add(
+                f"{field}.billed_unit",
+                f"bills {component.billed_unit!r}, but the work unit's value unit is "
+                f"{unit.value_unit!r}.",
+            )
+    if model is ChargeModel.PACKAGE and component.package_size <= 0:
+        errors.add(f"{field}.package_size", "must be greater than zero.")
+    if model in TIERED_CHARGES:
+        try:
+            validate_tiers(component.tiers, f"{field}.tiers")
+        except EngineInputError as error:
+            errors.merge(error)
+    if model is ChargeModel.OUTCOME:
+        if not ZERO <= component.success_rate <= ONE:
+            errors.add(f"{field}.success_rate", "must be between 0 and 1.")
+        errors.non_negative(component.success_rate_sd, f"{field}.success_rate_sd")
+        if component.cap_per_period is not None:
+            errors.non_negative(component.cap_per_period, f"{field}.cap_per_period")
+
+
+def compute_quote(quote: QuoteInput) -> QuoteResult:
+    validate(quote)
+    risk = applicable(quote.risk_adjustments, quote.risk_selection)
+    volume_of = {v.work_unit: v.monthly_quantity for v in quote.volumes}
+
+    amounts: dict[str, Decimal] = {}
+    lines: list[ChargeLine] = []
+    for component in quote.components:
+        quantity = volume_of.get(component.work_unit or "", ZERO)
+        if component.charge_model is ChargeModel.PER_SEAT:
+            quantity = quote.seats
+        amounts[component.code] = charge_amount(component, quantity, quote.seats)
+        lines.append(
+            ChargeLine(
+                code=component.code,
+                label=component.label or component.code,
+                charge_model=component.charge_model.value,
+                surface=component.surface.value,
+                work_unit=component.work_unit,
+                quantity=quantity,
+                amount=amounts[component.code],
+            )
+        )
+
+    stack = price_stack(
+        quote.components,
+        amounts,
+        risk,
+        quote.discount_pct,
+        rnd=money,
+        floor0=lambda x: max(x, ZERO),
+        scalar=lambda d: d,
+    )
+    if stack.commitment_true_up:
+        lines.append(
+            _extra_line(
+                "commitment_true_up",
+                "Minimum commitment true-up",
+                "usage",
+                stack.commitment_true_up,
+            )
+        )
+    for code, label, amount in (
+        ("risk_uplift", "Indemnity and risk uplift", stack.risk_uplift),
+        ("risk_fee", "Compliance fee", stack.risk_fee),
+        ("confidence_discount", "Confidence tier discount", -stack.confidence_discount),
+    ):
+        if amount:
+            lines.append(_extra_line(code, label, "risk_adjusted", amount))
+
+    by_category = cost_stack.cost_by_category(quote.volumes, quote.cost_lines, risk)
+    fixed = money(quote.fixed_monthly_cost)
+    monthly_cost = sum(by_category.values(), ZERO) + fixed
+    net = stack.net
+
+    surfaces = {c.surface.value for c in quote.components}
+    if risk.applied:
+        surfaces.add("risk_adjusted")
+
+    return QuoteResult(
+        engine_version=ENGINE_VERSION,
+        currency=quote.currency,
+        lines=tuple(lines),
+        list_monthly=stack.list_total,
+        discount_amount=stack.discount,
+        net_monthly=net,
+        cost_by_category=by_category,
+        fixed_monthly_cost=fixed,
+        monthly_cost=monthly_cost,
+        margin_amount=net - monthly_cost,
+        gross_margin=gross_margin(net, monthly_cost),
+        task_margins=_task_margins(quote, lines, stack.list_total, net, risk),
+        total_contract_value=money(net * quote.term_months),
+        surfaces=tuple(sorted(surfaces)),
+        simulation=simulate(quote, risk),
+    )
+
+
+def _extra_line(code: str, label: str, surface: str, amount: Decimal) -> ChargeLine:
+    return ChargeLine(code, label, code, surface, None, ONE, amount)
+
+
+def _task_margins(
+    quote: QuoteInput, lines: list[ChargeLine], list_total: Decimal, net: Decimal, risk
+) -> tuple[TaskMargin, ...]:
+    """Per work unit: the net price earned per task (its lines, after the deal's discount)
+    against the cost of one task."""
+    net_share = net / list_total if list_total > 0 else ZERO
+    per_task_cost = cost_stack.cost_per_task(quote.cost_lines, risk)
+    margins = []
+    for volume in sorted(quote.volumes, key=lambda v: v.work_unit):
+        revenue = sum((ln.amount for ln in lines if ln.work_unit == volume.work_unit), ZERO)
+        if volume.monthly_quantity <= 0:
+            continue
+        price = unit_price(revenue * net_share / volume.monthly_quantity)
+        cost = unit_price(per_task_cost.get(volume.work_unit, ZERO))
+        margins.append(TaskMargin(volume.work_unit, price, cost, task_margin(price, [cost])))
+    return tuple(margins)
+
+
+# Canonical form and hash: a snapshot stores `to_primitive` of both sides and replays them.
+
+
+def to_primitive(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {f.name: to_primitive(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_primitive(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [to_primitive(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(to_primitive(value), sort_keys=True, separators=(",", ":"))
+
+
+def quote_hash(quote: QuoteInput, result: QuoteResult) -> str:
+    payload = canonical_json({"input": quote, "result": result})
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def quote_input_from_primitive(data: dict[str, Any]) -> QuoteInput:
+    """The inverse of `to_primitive` for a QuoteInput, so a snapshot can be replayed."""
+    return QuoteInput(
+        currency=data["currency"],
+        plan_currency=data["plan_currency"],
+        components=tuple(
+            PriceComponent(
+                code=c["code"],
+                charge_model=ChargeModel(c["charge_model"]),
+                amount=Decimal(c["amount"]),
+                work_unit=c["work_unit"],
+                billed_unit=c["billed_unit"],
+                package_size=Decimal(c["package_size"]),
+                tiers=tuple(
+                    Tier(
+                        Decimal(t["lower"]),
+                        _dec(t["upper"]),
+                        Decimal(t["unit_price"]),
+                        Decimal(t["flat_fee"]),
+                    )
+                    for t in c["tiers"]
+                ),
+                included_quantity=Decimal(c["included_quantity"]),
+                success_rate=Decimal(c["success_rate"]),
+                success_rate_sd=Decimal(c["success_rate_sd"]),
+                cap_per_period=_dec(c["cap_per_period"]),
+                label=c["label"],
+            )
+            for c in data["components"]
+        ),
+        work_units=tuple(WorkUnitSpec(**w) for w in data["work_units"]),
+        volumes=tuple(
+            Volume(v["work_unit"], Decimal(v["monthly_quantity"]), Decimal(v["cv"]))
+            for v in data["volumes"]
+        ),
+        cost_lines=tuple(
+            CostLine(
+                c["work_unit"],
+                CostCategory(c["category"]),
+                Decimal(c["unit_cost"]),
+                Decimal(c["cv"]),
+            )
+            for c in data["cost_lines"]
+        ),
+        seats=Decimal(data["seats"]),
+        discount_pct=Decimal(data["discount_pct"]),
+        term_months=int(data["term_months"]),
+        fixed_monthly_cost=Decimal(data["fixed_monthly_cost"]),
+        margin_floor=Decimal(data["margin_floor"]),
+        risk_adjustments=tuple(
+            RiskAdjustment(
+                kind=RiskKind(r["kind"]),
+                option=r["option"],
+                price_uplift_pct=Decimal(r["price_uplift_pct"]),
+                fee=Decimal(r["fee"]),
+                discount_pct=Decimal(r["discount_pct"]),
+                human_review_cost_multiplier=Decimal(r["human_review_cost_multiplier"]),
+            )
+            for r in data["risk_adjustments"]
+        ),
+        risk_selection=RiskSelection(**data["risk_selection"]),
+        simulation=SimulationSettings(**data["simulation"]),
+    )

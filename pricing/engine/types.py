@@ -1,0 +1,227 @@
+"""Plain data the engine works on: no Django, no floats in money."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from .money import ONE, ZERO
+
+
+class Surface(StrEnum):
+    ACCESS = "access"
+    USAGE = "usage"
+    OUTCOME = "outcome"
+    RISK_ADJUSTED = "risk_adjusted"
+
+
+class ChargeModel(StrEnum):
+    FLAT = "flat"
+    PER_SEAT = "per_seat"
+    PER_UNIT = "per_unit"
+    PACKAGE = "package"
+    GRADUATED = "graduated"
+    VOLUME = "volume"
+    MINIMUM_COMMITMENT = "minimum_commitment"
+    OUTCOME = "outcome"
+
+
+SURFACE_OF_CHARGE = {
+    ChargeModel.FLAT: Surface.ACCESS,
+    ChargeModel.PER_SEAT: Surface.ACCESS,
+    ChargeModel.PER_UNIT: Surface.USAGE,
+    ChargeModel.PACKAGE: Surface.USAGE,
+    ChargeModel.GRADUATED: Surface.USAGE,
+    ChargeModel.VOLUME: Surface.USAGE,
+    ChargeModel.MINIMUM_COMMITMENT: Surface.USAGE,
+    ChargeModel.OUTCOME: Surface.OUTCOME,
+}
+# Charges metered per work unit; the minimum commitment trues these up.
+METERED_CHARGES = frozenset(
+    {
+        ChargeModel.PER_UNIT,
+        ChargeModel.PACKAGE,
+        ChargeModel.GRADUATED,
+        ChargeModel.VOLUME,
+        ChargeModel.OUTCOME,
+    }
+)
+TIERED_CHARGES = frozenset({ChargeModel.GRADUATED, ChargeModel.VOLUME})
+
+
+class CostCategory(StrEnum):
+    MODEL = "model"
+    INFRA = "infra"
+    HUMAN_REVIEW = "human_review"
+    SUPPORT = "support"
+
+
+class RiskKind(StrEnum):
+    REVIEW_LEVEL = "review_level"
+    INDEMNITY = "indemnity"
+    COMPLIANCE_TIER = "compliance_tier"
+    CONFIDENCE_TIER = "confidence_tier"
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Covers quantities in (lower, upper]; upper None means open-ended."""
+
+    lower: Decimal
+    upper: Decimal | None
+    unit_price: Decimal
+    flat_fee: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class PriceComponent:
+    code: str
+    charge_model: ChargeModel
+    # The flat fee, seat price, unit price, package price, commitment or fee per result.
+    amount: Decimal = ZERO
+    work_unit: str | None = None
+    billed_unit: str = ""
+    package_size: Decimal = ONE
+    tiers: tuple[Tier, ...] = ()
+    included_quantity: Decimal = ZERO
+    success_rate: Decimal = ONE
+    success_rate_sd: Decimal = ZERO
+    cap_per_period: Decimal | None = None
+    label: str = ""
+
+    @property
+    def surface(self) -> Surface:
+        return SURFACE_OF_CHARGE[self.charge_model]
+
+
+@dataclass(frozen=True)
+class WorkUnitSpec:
+    code: str
+    value_unit: str
+    cost_unit: str
+    attribution_defensible: bool = True
+
+
+@dataclass(frozen=True)
+class Volume:
+    """Expected monthly quantity of one work unit, with its coefficient of variation."""
+
+    work_unit: str
+    monthly_quantity: Decimal
+    cv: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """Expected cost per work unit in one category, with its coefficient of variation."""
+
+    work_unit: str
+    category: CostCategory
+    unit_cost: Decimal
+    cv: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class RiskAdjustment:
+    """What choosing `option` for `kind` does to price and cost."""
+
+    kind: RiskKind
+    option: str
+    price_uplift_pct: Decimal = ZERO
+    fee: Decimal = ZERO
+    discount_pct: Decimal = ZERO
+    human_review_cost_multiplier: Decimal = ONE
+
+
+@dataclass(frozen=True)
+class RiskSelection:
+    review_level: str = "none"
+    indemnity: bool = False
+    compliance_tier: str = "standard"
+    confidence_tier: str = "standard"
+
+    def option_for(self, kind: RiskKind) -> str:
+        if kind is RiskKind.INDEMNITY:
+            return "yes" if self.indemnity else "no"
+        return getattr(self, kind.value)
+
+
+@dataclass(frozen=True)
+class SimulationSettings:
+    draws: int = 10_000
+    seed: int = 0
+    histogram_bins: int = 20
+
+
+@dataclass(frozen=True)
+class QuoteInput:
+    currency: str
+    plan_currency: str
+    components: tuple[PriceComponent, ...]
+    work_units: tuple[WorkUnitSpec, ...] = ()
+    volumes: tuple[Volume, ...] = ()
+    cost_lines: tuple[CostLine, ...] = ()
+    seats: Decimal = ZERO
+    discount_pct: Decimal = ZERO
+    term_months: int = 12
+    fixed_monthly_cost: Decimal = ZERO
+    margin_floor: Decimal = ZERO
+    risk_adjustments: tuple[RiskAdjustment, ...] = ()
+    risk_selection: RiskSelection = field(default_factory=RiskSelection)
+    simulation: SimulationSettings = field(default_factory=SimulationSettings)
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    code: str
+    label: str
+    charge_model: str
+    surface: str
+    work_unit: str | None
+    quantity: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class TaskMargin:
+    """The chapter's gross margin per task for one work unit."""
+
+    work_unit: str
+    price_per_task: Decimal
+    cost_per_task: Decimal
+    margin: Decimal | None
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    draws: int
+    seed: int
+    margin_p10: Decimal
+    margin_p50: Decimal
+    margin_p90: Decimal
+    probability_below_floor: Decimal
+    bill_p10: Decimal
+    bill_p50: Decimal
+    bill_p90: Decimal
+    histogram_edges: tuple[Decimal, ...]
+    histogram_counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class QuoteResult:
+    engine_version: str
+    currency: str
+    lines: tuple[ChargeLine, ...]
+    list_monthly: Decimal
+    discount_amount: Decimal
+    net_monthly: Decimal
+    cost_by_category: dict[str, Decimal]
+    fixed_monthly_cost: Decimal
+    monthly_cost: Decimal
+    margin_amount: Decimal
+    gross_margin: Decimal | None
+    task_margins: tuple[TaskMargin, ...]
+    total_contract_value: Decimal
+    surfaces: tuple[str, ...]
+    simulation: SimulationResult
