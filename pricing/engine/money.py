@@ -1,8 +1,8 @@
-"""Decimal money: conversion that refuses floats, and the design's rounding."""
+"""Decimal money and the design's rounding."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 UNIT_PRICE_STEP = Decimal("0.000001")
@@ -18,26 +18,6 @@ class EngineInputError(ValueError):
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
         super().__init__("; ".join(f"{f}: {' '.join(m)}" for f, m in errors.items()))
-
-
-def as_decimal(value: object, field: str) -> Decimal:
-    """A Decimal from a Decimal, int or numeric string; floats are refused outright."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise EngineInputError(
-            {field: ["must be a Decimal, an integer or a numeric string, not a float."]}
-        )
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int | str):
-        try:
-            result = Decimal(value)
-        except InvalidOperation:
-            raise EngineInputError({field: [f"{value!r} is not a number."]}) from None
-    else:
-        raise EngineInputError({field: [f"{type(value).__name__} is not a number."]})
-    if not result.is_finite():
-        raise EngineInputError({field: ["must be a finite number."]})
-    return result
 
 
 def money(amount: Decimal) -> Decimal:
