@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from deals.demo import load_demo, print_logins
+from pricing.models import WorkUnit
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalog, plans, customers, deals and one login per role."
+
+    def handle(self, *args, **options):
+        if WorkUnit.objects.exists():
+            self.stdout.write("Demo data already present; nothing loaded.")
+        else:
+            load_demo()
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        print_logins(self.stdout.write)

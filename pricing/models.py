@@ -1,0 +1,339 @@
+"""The pricing catalog: work units, cost drivers, plans and their immutable published versions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from pricing.engine.types import ChargeModel, CostCategory, RiskKind
+
+ZERO = Decimal("0")
+MILLION = Decimal("1000000")
+non_negative = MinValueValidator(ZERO)
+fraction = [MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))]
+
+CHARGE_MODEL_CHOICES = [
+    (ChargeModel.FLAT.value, "Flat fee per month"),
+    (ChargeModel.PER_SEAT.value, "Per seat"),
+    (ChargeModel.PER_UNIT.value, "Per work unit"),
+    (ChargeModel.PACKAGE.value, "Package (per N units, partial packages round up)"),
+    (ChargeModel.GRADUATED.value, "Graduated tiers"),
+    (ChargeModel.VOLUME.value, "Volume tiers"),
+    (ChargeModel.MINIMUM_COMMITMENT.value, "Minimum monthly commitment"),
+    (ChargeModel.OUTCOME.value, "Outcome fee per result"),
+]
+COST_CATEGORY_CHOICES = [
+    (CostCategory.MODEL.value, "Model"),
+    (CostCategory.INFRA.value, "Infrastructure"),
+    (CostCategory.HUMAN_REVIEW.value, "Human review"),
+    (CostCategory.SUPPORT.value, "Support"),
+]
+RISK_KIND_CHOICES = [
+    (RiskKind.REVIEW_LEVEL.value, "Review level"),
+    (RiskKind.INDEMNITY.value, "Indemnity"),
+    (RiskKind.COMPLIANCE_TIER.value, "Compliance tier"),
+    (RiskKind.CONFIDENCE_TIER.value, "Confidence tier"),
+]
+
+
+def money_field(**kwargs):
+    kwargs.setdefault("validators", [non_negative])
+    return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+
+
+def unit_price_field(**kwargs):
+    kwargs.setdefault("validators", [non_negative])
+    return models.DecimalField(max_digits=16, decimal_places=6, **kwargs)
+
+
+def quantity_field(**kwargs):
+    kwargs.setdefault("validators", [non_negative])
+    return models.DecimalField(max_digits=16, decimal_places=4, **kwargs)
+
+
+def ratio_field(**kwargs):
+    return models.DecimalField(max_digits=7, decimal_places=4, **kwargs)
+
+
+class WorkUnit(models.Model):
+    """The smallest job the customer values and the vendor can meter defensibly."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    value_unit = models.CharField(
+        max_length=80, help_text="What the customer pays for, e.g. 'resolved ticket'."
+    )
+    cost_unit = models.CharField(
+        max_length=80, help_text="What the vendor pays for, e.g. 'token'. Never priced."
+    )
+    acceptance_criterion = models.TextField(
+        help_text="What counts as done, e.g. 'closed and not reopened within 7 days'."
+    )
+    metering_source = models.CharField(max_length=200)
+    attribution_defensible = models.BooleanField(
+        help_text="Can an outcome be attributed to the automation defensibly?"
+    )
+    attribution_rationale = models.TextField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.value_unit})"
+
+    def clean(self):
+        if self.value_unit and self.value_unit.strip().lower() == self.cost_unit.strip().lower():
+            raise ValidationError(
+                {"value_unit": "Must differ from the cost unit: price the work, not the tokens."}
+            )
+
+
+class ModelRate(models.Model):
+    """A model's token prices, effective from a date; the newest effective rate applies."""
+
+    model_name = models.CharField(max_length=120)
+    input_per_million = unit_price_field(help_text="Price per million input tokens.")
+    output_per_million = unit_price_field(help_text="Price per million output tokens.")
+    currency = models.CharField(max_length=3, default="USD")
+    effective_from = models.DateField()
+
+    class Meta:
+        ordering = ["model_name", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_name", "effective_from"], name="one_rate_per_model_and_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.model_name} from {self.effective_from}"
+
+    def cost_of(self, input_tokens: Decimal, output_tokens: Decimal) -> Decimal:
+        return (input_tokens * self.input_per_million + output_tokens * self.output_per_million) / MILLION
+
+
+class CostComponent(models.Model):
+    """Expected cost per work unit in one category, with its variability.
+
+    A model cost names the model and tokens per unit; its cost follows the model's rate.
+    """
+
+    work_unit = models.ForeignKey(WorkUnit, on_delete=models.CASCADE, related_name="cost_components")
+    category = models.CharField(max_length=20, choices=COST_CATEGORY_CHOICES)
+    expected_unit_cost = unit_price_field(
+        default=ZERO,
+        help_text="Cost per work unit; for model costs, derived from tokens and the rate.",
+    )
+    cv = ratio_field(default=Decimal("0.2"), validators=[non_negative], help_text="Coefficient of variation.")
+    model_name = models.CharField(max_length=120, blank=True)
+    input_tokens_per_unit = quantity_field(default=ZERO)
+    output_tokens_per_unit = quantity_field(default=ZERO)
+    notes = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["work_unit", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["work_unit", "category"], name="one_cost_component_per_category")
+        ]
+
+    def __str__(self):
+        return f"{self.work_unit.code} · {self.get_category_display()}"
+
+    def clean(self):
+        if self.model_name and self.category != CostCategory.MODEL:
+            raise ValidationError({"model_name": "Only a model cost names a model."})
+
+
+class PricingPlan(models.Model):
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    currency = models.CharField(max_length=3, default="USD")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def published_version(self):
+        return self.versions.filter(status=PlanVersion.Status.PUBLISHED).first()
+
+
+class PublishedVersionError(ValidationError):
+    pass
+
+
+class PlanVersion(models.Model):
+    """A plan's prices. Once published it is frozen: a change is a new version."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        SUPERSEDED = "superseded", "Superseded"
+
+    plan = models.ForeignKey(PricingPlan, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, editable=False)
+    margin_floor = ratio_field(
+        default=Decimal("0.6000"),
+        validators=fraction,
+        help_text="Lowest acceptable gross margin (0-1).",
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["plan", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_version_number"),
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=Q(status="published"),
+                name="one_published_version_per_plan",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan.name} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        # Status moves by queryset update in the services; a save of a frozen row is an edit.
+        if self.pk:
+            stored = PlanVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored and stored != self.Status.DRAFT:
+                raise PublishedVersionError(
+                    "A published plan version cannot be edited; publish a new version."
+                )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+
+class FrozenWithVersion(models.Model):
+    """Rows that belong to a plan version and freeze with it."""
+
+    class Meta:
+        abstract = True
+
+    # The attribute path from the row to its plan version.
+    version_path: tuple[str, ...] = ("version",)
+
+    def save(self, *args, **kwargs):
+        self._refuse_if_frozen()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_if_frozen()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_if_frozen(self):
+        version = self
+        for name in self.version_path:
+            version = getattr(version, name)
+        if version.is_frozen:
+            raise PublishedVersionError("A published plan version cannot be edited; publish a new version.")
+
+
+class PriceComponent(FrozenWithVersion):
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="components")
+    code = models.SlugField()
+    label = models.CharField(max_length=120)
+    charge_model = models.CharField(max_length=24, choices=CHARGE_MODEL_CHOICES)
+    work_unit = models.ForeignKey(
+        WorkUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="price_components"
+    )
+    billed_unit = models.CharField(
+        max_length=80, blank=True, help_text="Defaults to the work unit's value unit."
+    )
+    amount = unit_price_field(
+        default=ZERO,
+        help_text="Flat fee, seat price, unit price, package price, commitment or fee per result.",
+    )
+    package_size = quantity_field(default=Decimal("1"))
+    included_quantity = quantity_field(default=ZERO)
+    success_rate = ratio_field(default=Decimal("1"), validators=fraction)
+    success_rate_sd = ratio_field(default=ZERO, validators=fraction)
+    cap_per_period = money_field(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="unique_component_code")]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        errors = {}
+        metered = self.charge_model not in (
+            ChargeModel.FLAT,
+            ChargeModel.PER_SEAT,
+            ChargeModel.MINIMUM_COMMITMENT,
+        )
+        if metered and not self.work_unit_id:
+            errors["work_unit"] = "A metered price must name the work unit it charges for."
+        if not metered and self.work_unit_id:
+            errors["work_unit"] = "Only metered prices name a work unit."
+        if self.work_unit_id:
+            unit = self.work_unit
+            if not self.billed_unit:
+                self.billed_unit = unit.value_unit
+            if self.billed_unit.strip().lower() == unit.cost_unit.strip().lower():
+                errors["billed_unit"] = (
+                    f"'{unit.cost_unit}' is a cost unit; price the value unit '{unit.value_unit}'."
+                )
+            elif self.billed_unit != unit.value_unit:
+                errors["billed_unit"] = f"Must be the work unit's value unit '{unit.value_unit}'."
+        if self.charge_model == ChargeModel.PACKAGE and self.package_size <= 0:
+            errors["package_size"] = "A package holds at least one unit."
+        if errors:
+            raise ValidationError(errors)
+
+
+class PriceTier(FrozenWithVersion):
+    """Covers quantities above `lower` up to and including `upper` (open when empty)."""
+
+    component = models.ForeignKey(PriceComponent, on_delete=models.CASCADE, related_name="tiers")
+    lower = quantity_field(default=ZERO)
+    upper = quantity_field(null=True, blank=True)
+    unit_price = unit_price_field()
+    flat_fee = money_field(default=ZERO)
+
+    class Meta:
+        ordering = ["component", "lower"]
+
+    def __str__(self):
+        return f"{self.lower}–{self.upper or '∞'} @ {self.unit_price}"
+
+    version_path = ("component", "version")
+
+
+class RiskAdjustment(FrozenWithVersion):
+    """What a deal's choice of review level, indemnity, compliance or confidence does."""
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="risk_adjustments")
+    kind = models.CharField(max_length=20, choices=RISK_KIND_CHOICES)
+    option = models.CharField(max_length=40, help_text="e.g. 'sampled', 'full', 'yes', 'regulated', 'high'.")
+    price_uplift_pct = ratio_field(default=ZERO, validators=[non_negative])
+    fee = money_field(default=ZERO)
+    discount_pct = ratio_field(
+        default=ZERO, validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))]
+    )
+    human_review_cost_multiplier = ratio_field(default=Decimal("1"), validators=[non_negative])
+
+    class Meta:
+        ordering = ["version", "kind", "option"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "kind", "option"], name="unique_risk_option")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.option}"
