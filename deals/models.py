@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -198,3 +199,227 @@ class DealCostLine(models.Model):
 
     def __str__(self):
         return f"{self.work_unit.code} · {self.get_category_display()}"
+
+
+class QuoteSnapshot(models.Model):
+    """Every engine input and output at submission, frozen, with the engine version and hash."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="snapshots")
+    revision = models.PositiveIntegerField()
+    engine_version = models.CharField(max_length=20)
+    inputs = models.JSONField()
+    result = models.JSONField()
+    hash = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self):
+        return f"Snapshot {self.hash[:12]} of {self.deal_id} r{self.revision}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValidationError("A quote snapshot is frozen.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("A quote snapshot is frozen.")
+
+
+class ApprovalRule(models.Model):
+    """A condition on a submitted deal and the group that must then approve it, in order."""
+
+    class Condition(models.TextChoices):
+        ALWAYS = "always", "Every deal"
+        DISCOUNT_ABOVE = "discount_above", "Discount above (%)"
+        MARGIN_BELOW = "margin_below", "Gross margin below"
+        P10_MARGIN_BELOW = "p10_margin_below", "P10 margin below"
+        PROBABILITY_BELOW_FLOOR_ABOVE = "probability_below_floor_above", "Probability below floor above"
+        OUTCOME_NOT_ATTRIBUTABLE = "outcome_not_attributable", "Outcome pricing on non-defensible attribution"
+        INDEMNITY = "indemnity", "Indemnity requested"
+        TCV_ABOVE = "tcv_above", "Total contract value above"
+
+    THRESHOLD_CONDITIONS = frozenset(
+        {
+            Condition.DISCOUNT_ABOVE,
+            Condition.MARGIN_BELOW,
+            Condition.P10_MARGIN_BELOW,
+            Condition.PROBABILITY_BELOW_FLOOR_ABOVE,
+            Condition.TCV_ABOVE,
+        }
+    )
+
+    name = models.CharField(max_length=120)
+    condition = models.CharField(max_length=40, choices=Condition.choices)
+    threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    group = models.ForeignKey("auth.Group", on_delete=models.PROTECT, related_name="approval_rules")
+    order = models.PositiveSmallIntegerField(default=10, help_text="Steps run in ascending order.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.condition in self.THRESHOLD_CONDITIONS and self.threshold is None:
+            raise ValidationError({"threshold": "This condition needs a threshold."})
+        if self.condition not in self.THRESHOLD_CONDITIONS and self.threshold is not None:
+            raise ValidationError({"threshold": "This condition takes no threshold."})
+
+
+class ApprovalStep(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for an earlier step"
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        VOID = "void", "Void"
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="approval_steps")
+    snapshot = models.ForeignKey(QuoteSnapshot, on_delete=models.PROTECT, related_name="steps")
+    rule = models.ForeignKey(ApprovalRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    group = models.ForeignKey("auth.Group", on_delete=models.PROTECT, related_name="approval_steps")
+    order = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=300)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["deal", "order", "id"]
+        indexes = [models.Index(fields=["status", "group"])]
+
+    def __str__(self):
+        return f"{self.group.name} step for deal {self.deal_id}"
+
+
+class Decision(models.Model):
+    """One immutable judgement of one step; the unique step makes a second one impossible."""
+
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        REJECT = "reject", "Reject"
+        REQUEST_CHANGES = "request_changes", "Request changes"
+
+    step = models.OneToOneField(ApprovalStep, on_delete=models.PROTECT, related_name="decision")
+    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="decisions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    comment = models.TextField(blank=True)
+    snapshot_hash = models.CharField(max_length=64)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_at"]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} by {self.actor} on deal {self.deal_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValidationError("A decision is never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("A decision is never deleted.")
+
+
+class AuditEvent(models.Model):
+    """Who did what to a deal, written in the same transaction as the change."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="audit_events", null=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=60)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.action} on deal {self.deal_id}"
+
+
+class Flag(models.Model):
+    class Reason(models.TextChoices):
+        MISSING_OWNER = "missing_owner", "Missing owner"
+        MISSING_COST_LINE = "missing_cost_line", "Missing cost line"
+        MISSING_ROLLBACK = "missing_rollback", "Missing rollback path"
+        MARGIN_BELOW_FLOOR = "margin_below_floor", "Margin below floor"
+        P10_BELOW_FLOOR = "p10_below_floor", "P10 margin below floor"
+        EVIDENCE_INCOMPLETE = "evidence_incomplete", "Evidence incomplete after submission"
+        REALIZED_MARGIN_DRIFT = "realized_margin_drift", "Realized margin below quoted"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        WAIVED = "waived", "Waived"
+        RESOLVED = "resolved", "Resolved"
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    detail = models.CharField(max_length=300, blank=True, help_text="The figure that raised the flag.")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_flags",
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waive_reason = models.TextField(blank=True)
+    waived_revision = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deal", "reason"],
+                condition=~models.Q(status="resolved"),
+                name="one_live_flag_per_deal_and_reason",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} on deal {self.deal_id}"
+
+
+class JobRun(models.Model):
+    """One run of one background job: when, how far, what it touched."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    job = models.CharField(max_length=60, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    deals_touched = models.PositiveIntegerField(default=0)
+    flags_opened = models.PositiveIntegerField(default=0)
+    flags_resolved = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.job} at {self.started_at:%Y-%m-%d %H:%M}"

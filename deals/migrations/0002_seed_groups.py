@@ -1,5 +1,6 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from deals.seeding import grant
 
 CATALOG = [
     "workunit",
@@ -52,21 +53,15 @@ GRANTS = {
 
 
 def seed_groups(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, grants in GRANTS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for (app_label, model), actions in grants.items():
-            group.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label=app_label,
-                    codename__in=[f"{action}_{model}" for action in actions],
-                )
-            )
+    for app_label in ("pricing", "deals"):
+        grant(
+            apps,
+            app_label,
+            {
+                group: {model: actions for (label, model), actions in grants.items() if label == app_label}
+                for group, grants in GRANTS.items()
+            },
+        )
 
 
 class Migration(migrations.Migration):
