@@ -1,0 +1,172 @@
+"""Approval rules -> the deal's chain of steps; one immutable decision per step."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from deals import lifecycle
+from deals.errors import DealError, StaleDecision
+from deals.models import ApprovalRule, ApprovalStep, Deal, Decision, QuoteSnapshot
+from deals.roles import in_group
+
+C = ApprovalRule.Condition
+
+
+def rule_matches(rule: ApprovalRule, deal: Deal, result: dict, work_units: dict[str, dict]) -> str | None:
+    """Why `rule` applies to the frozen quote, or None. Reads the snapshot's figures only."""
+    sim = result["simulation"]
+    t = None if rule.threshold is None else format(rule.threshold.normalize(), "f")
+
+    def figure(value):
+        return None if value is None else Decimal(value)
+
+    margin = figure(result["gross_margin"])
+    if rule.condition == C.ALWAYS:
+        return "every deal"
+    if rule.condition == C.DISCOUNT_ABOVE and deal.discount_pct > rule.threshold:
+        return f"discount {format(deal.discount_pct.normalize(), 'f')}% above {t}%"
+    if rule.condition == C.MARGIN_BELOW and (margin is None or margin < rule.threshold):
+        return f"gross margin {margin} below {t}"
+    if rule.condition == C.P10_MARGIN_BELOW and figure(sim["margin_p10"]) < rule.threshold:
+        return f"P10 margin {sim['margin_p10']} below {t}"
+    if (
+        rule.condition == C.PROBABILITY_BELOW_FLOOR_ABOVE
+        and figure(sim["probability_below_floor"]) > rule.threshold
+    ):
+        return f"probability below floor {sim['probability_below_floor']} above {t}"
+    if rule.condition == C.OUTCOME_NOT_ATTRIBUTABLE:
+        weak = sorted(
+            line["work_unit"]
+            for line in result["lines"]
+            if line["charge_model"] == "outcome"
+            and not work_units.get(line["work_unit"], {}).get("attribution_defensible", True)
+        )
+        if weak:
+            return "outcome pricing on " + ", ".join(weak) + " whose attribution is not defensible"
+    if rule.condition == C.INDEMNITY and deal.indemnity:
+        return "indemnity requested"
+    if rule.condition == C.TCV_ABOVE and figure(result["total_contract_value"]) > rule.threshold:
+        return f"total contract value {result['total_contract_value']} above {t}"
+    return None
+
+
+def build_chain(deal: Deal, snapshot: QuoteSnapshot) -> list[ApprovalStep]:
+    """One step per group whose rules match, in rule order; the first is pending."""
+    work_units = {w["code"]: w for w in snapshot.inputs["work_units"]}
+    by_group: OrderedDict[int, tuple[ApprovalRule, list[str]]] = OrderedDict()
+    for rule in ApprovalRule.objects.filter(is_active=True).select_related("group").order_by("order", "id"):
+        reason = rule_matches(rule, deal, snapshot.result, work_units)
+        if reason:
+            by_group.setdefault(rule.group_id, (rule, []))[1].append(reason)
+    steps = [
+        ApprovalStep(
+            deal=deal,
+            snapshot=snapshot,
+            rule=rule,
+            group_id=group_id,
+            order=position,
+            reason="; ".join(reasons)[:300],
+            status=ApprovalStep.Status.PENDING if position == 0 else ApprovalStep.Status.WAITING,
+        )
+        for position, (group_id, (rule, reasons)) in enumerate(by_group.items())
+    ]
+    return ApprovalStep.objects.bulk_create(steps)
+
+
+def evidence_acceptance_gaps(deal: Deal) -> list[str]:
+    from proofs.services import evidence_acceptance_gaps as gaps
+
+    return gaps(deal)
+
+
+@transaction.atomic
+def decide(*, step_id: int, actor, outcome: str, comment: str = "", seen_hash: str) -> Decision:
+    """Record one decision on one pending step, or refuse with a clear reason and change nothing.
+
+    The step row is locked, so of two approvers acting at once exactly one decides; the other
+    finds the step decided. `seen_hash` is the snapshot the approver looked at: a deal changed
+    since then is refused as stale.
+    """
+    try:
+        step = (
+            ApprovalStep.objects.select_for_update()
+            .select_related("deal", "snapshot", "group")
+            .get(pk=step_id)
+        )
+    except ApprovalStep.DoesNotExist:
+        raise DealError({"step": "No such approval step."}, code="not_found") from None
+    deal = Deal.objects.select_for_update().get(pk=step.deal_id)
+    if outcome not in Decision.Outcome.values:
+        raise DealError({"outcome": f"Choose one of {', '.join(Decision.Outcome.values)}."})
+    if not in_group(actor, step.group.name):
+        raise DealError({"step": f"Only the {step.group.name} group decides this step."}, code="forbidden")
+    if deal.owner_id == actor.pk:
+        raise DealError({"step": "Nobody approves their own deal."}, code="forbidden")
+    if step.status != ApprovalStep.Status.PENDING:
+        existing = Decision.objects.filter(step=step).select_related("actor").first()
+        if existing:
+            raise StaleDecision(
+                f"This step was already decided ({existing.get_outcome_display().lower()}) by "
+                f"{existing.actor} at {existing.decided_at:%Y-%m-%d %H:%M:%S}; nothing was recorded."
+            )
+        raise StaleDecision(
+            f"This step is {step.get_status_display().lower()}, not waiting for a decision; reload the deal."
+        )
+    if seen_hash != step.snapshot.hash:
+        raise StaleDecision("The deal changed since you loaded it; reload it and decide on the new figures.")
+    if outcome != Decision.Outcome.APPROVE and not comment.strip():
+        raise DealError({"comment": "Say why: a comment is required to reject or request changes."})
+
+    is_last = not ApprovalStep.objects.filter(deal=deal, status=ApprovalStep.Status.WAITING).exists()
+    if outcome == Decision.Outcome.APPROVE and is_last:
+        gaps = evidence_acceptance_gaps(deal)
+        if gaps:
+            raise DealError(
+                {"evidence": ["Final approval needs every required evidence item accepted."] + gaps}
+            )
+
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                step=step,
+                deal=deal,
+                actor=actor,
+                outcome=outcome,
+                comment=comment.strip(),
+                snapshot_hash=step.snapshot.hash,
+            )
+    except IntegrityError:
+        raise StaleDecision(
+            "Another approver decided this step a moment ago; nothing was recorded."
+        ) from None
+
+    now = timezone.now()
+    step.status = {
+        Decision.Outcome.APPROVE: ApprovalStep.Status.APPROVED,
+        Decision.Outcome.REJECT: ApprovalStep.Status.REJECTED,
+        Decision.Outcome.REQUEST_CHANGES: ApprovalStep.Status.CHANGES_REQUESTED,
+    }[outcome]
+    step.decided_at = now
+    step.save(update_fields=["status", "decided_at"])
+    lifecycle.audit(deal, actor, f"step_{step.status}", step=step.pk, group=step.group.name, comment=comment)
+
+    if outcome == Decision.Outcome.APPROVE:
+        following = (
+            ApprovalStep.objects.filter(deal=deal, status=ApprovalStep.Status.WAITING)
+            .order_by("order")
+            .first()
+        )
+        if following:
+            following.status = ApprovalStep.Status.PENDING
+            following.save(update_fields=["status"])
+        else:
+            lifecycle.transition(deal, Deal.Status.APPROVED, actor=actor, reason="every step approved")
+    else:
+        lifecycle.void_open_steps(deal)
+        target = Deal.Status.REJECTED if outcome == Decision.Outcome.REJECT else Deal.Status.CHANGES_REQUESTED
+        lifecycle.transition(deal, target, actor=actor, reason=comment)
+    return decision

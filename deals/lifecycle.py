@@ -1,0 +1,137 @@
+"""The only place a deal's status changes."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from deals.errors import DealError
+from deals.models import ApprovalStep, AuditEvent, Deal, QuoteSnapshot
+
+S = Deal.Status
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.SUBMITTED}),
+    S.SUBMITTED: frozenset({S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED, S.DRAFT}),
+    S.CHANGES_REQUESTED: frozenset({S.DRAFT, S.SUBMITTED}),
+    S.REJECTED: frozenset({S.DRAFT}),
+    S.APPROVED: frozenset({S.WON, S.LOST, S.DRAFT}),
+    S.WON: frozenset(),
+    S.LOST: frozenset(),
+}
+EDITABLE_STATES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+# States whose approvals a price-affecting edit voids.
+JUDGED_STATES = frozenset({S.SUBMITTED, S.APPROVED})
+CLOSED_STATES = frozenset({S.WON, S.LOST})
+
+
+def audit(deal: Deal | None, actor, action: str, **detail) -> AuditEvent:
+    return AuditEvent.objects.create(deal=deal, actor=actor, action=action, detail=detail)
+
+
+def transition(deal: Deal, to: str, *, actor, reason: str = "", **detail) -> Deal:
+    """Move `deal` (locked by the caller) to `to`, or refuse if the lifecycle does not allow it."""
+    source = deal.status
+    if to not in TRANSITIONS[source]:
+        raise DealError(
+            {"status": f"A {deal.get_status_display().lower()} deal cannot become {S(to).label.lower()}."},
+            code="invalid_transition",
+        )
+    changes = {"status": to, "updated_at": timezone.now()}
+    if to == S.SUBMITTED:
+        changes["submitted_at"] = changes["updated_at"]
+    updated = Deal.objects.filter(pk=deal.pk, status=source).update(**changes)
+    if updated != 1:
+        raise DealError({"status": "The deal changed while you were acting on it; reload it."}, code="stale")
+    for field, value in changes.items():
+        setattr(deal, field, value)
+    audit(deal, actor, "status_changed", source=source, target=to, reason=reason, **detail)
+    return deal
+
+
+def void_open_steps(deal: Deal) -> int:
+    return ApprovalStep.objects.filter(
+        deal=deal, status__in=[ApprovalStep.Status.WAITING, ApprovalStep.Status.PENDING]
+    ).update(status=ApprovalStep.Status.VOID)
+
+
+def void_all_approvals(deal: Deal) -> int:
+    """A changed price makes every earlier judgement of the deal moot."""
+    return (
+        ApprovalStep.objects.filter(deal=deal)
+        .exclude(status=ApprovalStep.Status.VOID)
+        .update(status=ApprovalStep.Status.VOID)
+    )
+
+
+@transaction.atomic
+def return_to_draft(deal: Deal, *, actor, reason: str) -> Deal:
+    """A price-affecting edit of a judged deal: back to draft, approvals void."""
+    voided = void_all_approvals(deal)
+    return transition(deal, S.DRAFT, actor=actor, reason=reason, voided_steps=voided)
+
+
+def latest_snapshot(deal: Deal) -> QuoteSnapshot | None:
+    return deal.snapshots.order_by("-created_at", "-id").first()
+
+
+def can_act_as_owner(deal: Deal, actor) -> bool:
+    return actor.is_superuser or (deal.owner_id is not None and deal.owner_id == actor.pk)
+
+
+def freeze_snapshot(deal: Deal, *, actor) -> QuoteSnapshot:
+    """Compute the deal's quote now and freeze inputs, outputs, engine version and hash."""
+    from deals.quoting import quote_inputs
+    from deals.recompute import FIGURE_FIELDS, apply_result
+    from pricing.engine import EngineInputError, compute_quote, quote_hash, to_primitive
+
+    quote = quote_inputs([deal.pk])[deal.pk]
+    try:
+        if isinstance(quote, EngineInputError):
+            raise quote
+        result = compute_quote(quote)
+    except EngineInputError as error:
+        raise DealError({"quote": [f"{field}: {' '.join(m)}" for field, m in error.errors.items()]}) from None
+    apply_result(deal, result, None, timezone.now())
+    deal.save(update_fields=FIGURE_FIELDS)
+    return QuoteSnapshot.objects.create(
+        deal=deal,
+        revision=deal.revision,
+        engine_version=result.engine_version,
+        inputs=to_primitive(quote),
+        result=to_primitive(result),
+        hash=quote_hash(quote, result),
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def submit(*, deal_id: int, actor) -> Deal:
+    """Submit for approval: every gate checked and every failure listed, or nothing changes."""
+    from deals.approvals import build_chain
+    from deals.checks import missing_cost_lines, readiness_gaps
+    from proofs.services import evidence_submission_gaps
+
+    deal = Deal.objects.select_for_update().select_related("plan_version__plan").get(pk=deal_id)
+    if not can_act_as_owner(deal, actor):
+        raise DealError({"owner": "Only the deal's owner submits it."}, code="forbidden")
+    if deal.status not in EDITABLE_STATES:
+        raise DealError({"status": f"A {deal.get_status_display().lower()} deal cannot be submitted."})
+    gaps = readiness_gaps(deal, missing_cost_lines([deal])[deal.pk])
+    evidence = evidence_submission_gaps(deal)
+    if evidence:
+        gaps["evidence"] = evidence
+    if gaps:
+        raise DealError(gaps, code="not_ready")
+    snapshot = freeze_snapshot(deal, actor=actor)
+    transition(deal, S.SUBMITTED, actor=actor, reason="submitted for approval", snapshot=snapshot.hash)
+    if not build_chain(deal, snapshot):
+        transition(deal, S.APPROVED, actor=actor, reason="no approval rule matched")
+    return deal
+
+
+@transaction.atomic
+def close(*, deal_id: int, actor, won: bool) -> Deal:
+    deal = Deal.objects.select_for_update().get(pk=deal_id)
+    if not can_act_as_owner(deal, actor):
+        raise DealError({"owner": "Only the deal's owner closes it."}, code="forbidden")
+    return transition(deal, S.WON if won else S.LOST, actor=actor, reason="closed")
