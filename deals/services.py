@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 
+from deals.errors import DealError
 from deals.models import Customer, Deal, DealCostLine, DealVolume
 from deals.recompute import chunks
 from pricing.engine.types import CostCategory
@@ -60,11 +61,17 @@ def deal_create(
     name: str,
     plan_version: PlanVersion,
     owner=None,
+    actor=None,
     volumes: dict[WorkUnit, tuple[Decimal, Decimal]] | None = None,
     cost_lines_from_catalog: bool = True,
     **fields,
 ) -> Deal:
-    """A draft deal; its cost lines start as the catalog's for every priced work unit."""
+    """A draft deal; its cost lines start as the catalog's for every priced work unit.
+
+    `actor` is who creates it (None for imports and the demo); a seller owns what they create.
+    """
+    if actor is not None and not actor.is_superuser and owner != actor:
+        raise ValidationError({"owner": "You can only create deals you own."})
     unknown = set(fields) - DEAL_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "Not a deal field."))
@@ -81,6 +88,14 @@ def deal_create(
             for unit in priced_work_units(plan_version)
             for category in CostCategory
         )
+    audit_change(
+        actor=actor,
+        instance=deal,
+        action="deal_created",
+        before=None,
+        after=snapshot_of(deal, sorted(DEAL_FIELDS)),
+        deal=deal,
+    )
     deals_mark_stale(Deal.objects.filter(pk=deal.pk))
     return deal
 
@@ -97,4 +112,144 @@ def deal_volumes_set(*, deal: Deal, volumes: dict[WorkUnit, tuple[Decimal, Decim
         update_conflicts=True,
         unique_fields=["deal", "work_unit"],
         update_fields=["monthly_quantity", "cv"],
+    )
+
+
+def snapshot_of(instance, fields) -> dict:
+    """Plain values of `fields` for the audit trail (ids for relations, strings for numbers)."""
+    values = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        value = getattr(instance, field.attname)
+        values[name] = value if value is None or isinstance(value, bool | int | str) else str(value)
+    return values
+
+
+def audit_change(*, actor, instance, action: str, before: dict | None, after: dict | None, deal=None):
+    """Who changed which row, when, from what to what; in the caller's transaction."""
+    from deals.lifecycle import audit
+
+    changed = sorted(k for k in (after or before or {}) if (before or {}).get(k) != (after or {}).get(k))
+    return audit(
+        deal,
+        actor,
+        action,
+        object=instance._meta.label_lower,
+        id=instance.pk,
+        changed=changed,
+        before=before,
+        after=after,
+    )
+
+
+def edit_affects_price(changed_fields: set[str], rows_changed: bool) -> bool:
+    return rows_changed or bool(changed_fields & PRICE_FIELDS)
+
+
+@transaction.atomic
+def deal_edited(*, deal_id: int, actor, changed_fields: set[str], rows_changed: bool, before: dict) -> Deal:
+    """Apply the lifecycle consequences of an edit already written in this transaction.
+
+    A price-affecting edit (a price field, a volume or a cost line) of a submitted or approved
+    deal sends it back to draft and voids its approvals; any price edit bumps the revision an
+    approver's view carries, and marks the figures stale. Other edits change nothing else.
+    """
+    from deals.lifecycle import CLOSED_STATES, JUDGED_STATES, return_to_draft
+
+    deal = Deal.objects.select_for_update().get(pk=deal_id)
+    if not (changed_fields or rows_changed):
+        return deal
+    if deal.status in CLOSED_STATES:
+        raise ValidationError(
+            {"status": f"A {deal.get_status_display().lower()} deal can no longer be edited."}
+        )
+    audit_change(
+        actor=actor,
+        instance=deal,
+        action="deal_changed",
+        before=before,
+        after=snapshot_of(deal, before.keys()),
+        deal=deal,
+    )
+    if edit_affects_price(changed_fields, rows_changed):
+        Deal.objects.filter(pk=deal.pk).update(revision=models.F("revision") + 1)
+        deal.refresh_from_db(fields=["revision"])
+        if deal.status in JUDGED_STATES:
+            return_to_draft(
+                deal,
+                actor=actor,
+                reason="price-affecting edit: "
+                + ", ".join(sorted(changed_fields) or ["volumes or cost lines"]),
+            )
+        deals_mark_stale(Deal.objects.filter(pk=deal.pk))
+    return deal
+
+
+def deal_cost_lines_set(*, deal: Deal, lines: list[dict]) -> None:
+    """Replace the deal's cost lines; each dict has work_unit, category, unit_cost, cv, note."""
+    rows = [
+        DealCostLine(
+            deal=deal,
+            work_unit=line["work_unit"],
+            category=line["category"],
+            unit_cost=line.get("unit_cost"),
+            cv=line.get("cv"),
+            note=line.get("note", ""),
+        )
+        for line in lines
+    ]
+    seen = set()
+    for index, row in enumerate(rows):
+        key = (row.work_unit.pk, row.category)
+        if key in seen:
+            raise ValidationError({f"cost_lines[{index}]": "One cost line per work unit and category."})
+        seen.add(key)
+        try:
+            row.full_clean(exclude=["deal"], validate_unique=False)
+        except ValidationError as error:
+            raise ValidationError(
+                {f"cost_lines[{index}].{field}": messages for field, messages in error.message_dict.items()}
+            ) from None
+    DealCostLine.objects.filter(deal=deal).delete()
+    DealCostLine.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def deal_update(
+    *,
+    deal_id: int,
+    actor,
+    fields: dict | None = None,
+    volumes: dict[WorkUnit, tuple[Decimal, Decimal]] | None = None,
+    cost_lines: list[dict] | None = None,
+) -> Deal:
+    """Edit a deal as its owner; the lifecycle consequences follow from what changed."""
+    from deals.lifecycle import can_act_as_owner
+
+    fields = fields or {}
+    deal = Deal.objects.select_for_update().select_related("plan_version").get(pk=deal_id)
+    if not can_act_as_owner(deal, actor):
+        raise DealError({"owner": "Only the deal's owner edits it."}, code="forbidden")
+    unknown = set(fields) - DEAL_FIELDS
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not an editable deal field."))
+    if "owner" in fields and not actor.is_superuser:
+        raise ValidationError({"owner": "Only an administrator reassigns a deal."})
+    before = snapshot_of(deal, sorted(DEAL_FIELDS))
+    for name, value in fields.items():
+        setattr(deal, name, value)
+    deal.full_clean()
+    deal.save()
+    after = snapshot_of(deal, sorted(DEAL_FIELDS))
+    changed = {name for name in before if before[name] != after[name]}
+    if volumes is not None:
+        deal_volumes_set(deal=deal, volumes=volumes)
+    if cost_lines is not None:
+        deal_cost_lines_set(deal=deal, lines=cost_lines)
+    return deal_edited(
+        deal_id=deal.pk,
+        actor=actor,
+        changed_fields=changed,
+        rows_changed=volumes is not None or cost_lines is not None,
+        before=before,
     )
