@@ -1,7 +1,67 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
-from deals.models import Customer, Deal, DealCostLine, DealVolume, Team
-from deals.selectors import deals_visible_to
+from deals import approvals, lifecycle, services
+from deals.models import (
+    ApprovalRule,
+    ApprovalStep,
+    AuditEvent,
+    Customer,
+    Deal,
+    DealCostLine,
+    DealVolume,
+    Decision,
+    Flag,
+    QuoteSnapshot,
+    Team,
+)
+from deals.roles import SEES_ALL_DEALS, group_names
+from deals.selectors import approval_queue, deal_review, deals_visible_to
+from pricing.models import PlanVersion
+
+
+def report_error(modeladmin, request, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        label = "" if field == "__all__" else f"{field.replace('_', ' ')}: "
+        for message in errors:
+            modeladmin.message_user(request, f"{label}{message}", messages.ERROR)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every create, change and delete made here is audited with before and after values."""
+
+    def _values(self, obj):
+        return services.snapshot_of(obj, [f.name for f in obj._meta.concrete_fields if f.name != "id"])
+
+    def save_model(self, request, obj, form, change):
+        before = self._values(type(obj).objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        services.audit_change(
+            actor=request.user,
+            instance=obj,
+            action=f"{obj._meta.model_name}_{'changed' if change else 'created'}",
+            before=before,
+            after=self._values(obj),
+        )
+
+    def delete_model(self, request, obj):
+        services.audit_change(
+            actor=request.user,
+            instance=obj,
+            action=f"{obj._meta.model_name}_deleted",
+            before=self._values(obj),
+            after=None,
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(Customer)
@@ -18,19 +78,54 @@ class TeamAdmin(admin.ModelAdmin):
     list_select_related = ["manager"]
 
 
-class DealVolumeInline(admin.TabularInline):
+class DealRowInline(admin.TabularInline):
+    extra = 0
+
+    def has_change_permission(self, request, obj=None):
+        return DealAdmin.may_edit(request, obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return DealAdmin.may_edit(request, obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return DealAdmin.may_edit(request, obj) and super().has_delete_permission(request, obj)
+
+
+class DealVolumeInline(DealRowInline):
     model = DealVolume
-    extra = 0
-    autocomplete_fields = []
+    fields = ["work_unit", "monthly_quantity", "cv"]
 
 
-class DealCostLineInline(admin.TabularInline):
+class DealCostLineInline(DealRowInline):
     model = DealCostLine
-    extra = 0
+    fields = ["work_unit", "category", "unit_cost", "cv", "note"]
+
+
+FIGURE_FIELDS = [
+    "list_monthly",
+    "discount_amount",
+    "net_monthly",
+    "monthly_cost",
+    "gross_margin",
+    "margin_p10",
+    "margin_p50",
+    "margin_p90",
+    "probability_below_floor",
+    "bill_p10",
+    "bill_p50",
+    "bill_p90",
+    "total_contract_value",
+    "engine_version",
+    "computed_at",
+    "is_stale",
+    "quote_error",
+]
 
 
 @admin.register(Deal)
 class DealAdmin(admin.ModelAdmin):
+    change_form_template = "admin/deals/deal/change_form.html"
+    change_list_template = "admin/deals/deal/change_list.html"
     list_display = [
         "name",
         "customer",
@@ -39,29 +134,251 @@ class DealAdmin(admin.ModelAdmin):
         "net_monthly",
         "gross_margin",
         "margin_p10",
+        "open_flag_count",
         "is_stale",
         "updated_at",
     ]
     list_filter = ["status", "is_stale", "plan_version__plan", "currency"]
     list_select_related = ["customer", "owner", "plan_version__plan"]
     search_fields = ["name", "customer__name", "crm_id", "owner__username"]
-    readonly_fields = [
-        "status",
-        "list_monthly",
-        "discount_amount",
-        "net_monthly",
-        "monthly_cost",
-        "gross_margin",
-        "margin_p10",
-        "margin_p50",
-        "margin_p90",
-        "probability_below_floor",
-        "total_contract_value",
-        "engine_version",
-        "computed_at",
-        "quote_error",
+    readonly_fields = ["status", "revision", *FIGURE_FIELDS]
+    fieldsets = [
+        (None, {"fields": ["name", "customer", "owner", "crm_id", "status", "revision"]}),
+        (
+            "Pricing",
+            {
+                "fields": [
+                    "plan_version",
+                    ("currency", "term_months", "seats"),
+                    ("discount_pct", "fixed_monthly_cost"),
+                    ("review_level", "indemnity", "compliance_tier", "confidence_tier"),
+                ]
+            },
+        ),
+        ("Governance", {"fields": ["rollback_path", "notes"]}),
+        ("Computed figures", {"classes": ["collapse"], "fields": FIGURE_FIELDS}),
     ]
-    inlines = [DealVolumeInline, DealCostLineInline]
+
+    # Permissions: sellers edit only their own deals; everyone else reads what they may see.
+
+    @staticmethod
+    def may_edit(request, deal) -> bool:
+        if deal is None:
+            return True
+        if deal.status in lifecycle.CLOSED_STATES:
+            return False
+        return lifecycle.can_act_as_owner(deal, request.user)
 
     def get_queryset(self, request):
-        return deals_visible_to(request.user, super().get_queryset(request))
+        queryset = deals_visible_to(request.user, super().get_queryset(request))
+        return queryset.annotate(
+            open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN), distinct=True)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or (obj.status == Deal.Status.DRAFT and self.may_edit(request, obj)))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields.append("owner")
+        return fields
+
+    def get_inlines(self, request, obj):
+        # A new deal starts with the catalog's cost lines; they are edited once it exists.
+        return [DealVolumeInline] if obj is None else [DealVolumeInline, DealCostLineInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "plan_version":
+            kwargs["queryset"] = PlanVersion.objects.filter(
+                status=PlanVersion.Status.PUBLISHED
+            ).select_related("plan")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="Open flags", ordering="open_flags")
+    def open_flag_count(self, obj):
+        return obj.open_flags
+
+    # Writes go through the services.
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            self._before = services.snapshot_of(Deal.objects.get(pk=obj.pk), sorted(services.DEAL_FIELDS))
+            super().save_model(request, obj, form, change)
+            return
+        if not request.user.is_superuser:
+            obj.owner = request.user
+        services.deal_save_new(deal=obj, actor=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            services.deal_edited(
+                deal_id=form.instance.pk,
+                actor=request.user,
+                changed_fields=set(form.changed_data),
+                rows_changed=any(formset.has_changed() for formset in formsets),
+                before=self._before,
+            )
+        elif any(formset.has_changed() for formset in formsets):
+            services.deals_mark_stale(Deal.objects.filter(pk=form.instance.pk))
+
+    def delete_model(self, request, obj):
+        services.deal_delete(deal_id=obj.pk, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for deal in queryset:
+            services.deal_delete(deal_id=deal.pk, actor=request.user)
+
+    # The deal page, the approval queue and the actions on them.
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("queue/", self.admin_site.admin_view(self.queue_view), name=f"{prefix}_queue"),
+            path(
+                "<int:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name=f"{prefix}_decide",
+            ),
+            path(
+                "<int:object_id>/submit/",
+                self.admin_site.admin_view(self.submit_view),
+                name=f"{prefix}_submit",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _visible_deal(self, request, object_id) -> Deal:
+        """The deal, if this user may see it: another seller's deal is refused, not hidden."""
+        deal = get_object_or_404(Deal.objects.select_related("plan_version__plan"), pk=object_id)
+        if not deals_visible_to(request.user).filter(pk=deal.pk).exists():
+            raise PermissionDenied("This deal is not yours to see.")
+        return deal
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        deal = self._visible_deal(request, object_id)
+        extra_context = {**(extra_context or {}), "review": deal_review(deal, request.user), "deal": deal}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_deal(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def queue_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Approval queue",
+            "opts": self.opts,
+            "deals": approval_queue(request.user),
+        }
+        return TemplateResponse(request, "admin/deals/deal/queue.html", context)
+
+    def _back_to_deal(self, object_id):
+        return HttpResponseRedirect(reverse("admin:deals_deal_change", args=[object_id]))
+
+    def decide_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        self._visible_deal(request, object_id)
+        try:
+            step_id = int(request.POST.get("step", ""))
+        except ValueError:
+            self.message_user(request, "No approval step was given.", messages.ERROR)
+            return self._back_to_deal(object_id)
+        if not ApprovalStep.objects.filter(pk=step_id, deal_id=object_id).exists():
+            self.message_user(request, "That step does not belong to this deal.", messages.ERROR)
+            return self._back_to_deal(object_id)
+        try:
+            decision = approvals.decide(
+                step_id=step_id,
+                actor=request.user,
+                outcome=request.POST.get("outcome", ""),
+                comment=request.POST.get("comment", ""),
+                seen_hash=request.POST.get("seen_hash", ""),
+            )
+        except ValidationError as error:
+            if getattr(error, "code", "") == "forbidden":
+                raise PermissionDenied(" ".join(error.messages)) from None
+            report_error(self, request, error)
+        else:
+            self.message_user(
+                request, f"Recorded: {decision.get_outcome_display().lower()}.", messages.SUCCESS
+            )
+        return self._back_to_deal(object_id)
+
+    def submit_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        deal = self._visible_deal(request, object_id)
+        if not lifecycle.can_act_as_owner(deal, request.user):
+            raise PermissionDenied("Only the deal's owner submits it.")
+        try:
+            lifecycle.submit(deal_id=deal.pk, actor=request.user)
+        except ValidationError as error:
+            self.message_user(request, "The deal cannot be submitted yet:", messages.ERROR)
+            report_error(self, request, error)
+        else:
+            self.message_user(request, "Submitted for approval.", messages.SUCCESS)
+        return self._back_to_deal(object_id)
+
+
+@admin.register(ApprovalRule)
+class ApprovalRuleAdmin(AuditedAdmin):
+    list_display = ["name", "condition", "threshold", "group", "order", "is_active"]
+    list_filter = ["condition", "group", "is_active"]
+    list_editable = ["order", "is_active"]
+    list_select_related = ["group"]
+    ordering = ["order", "id"]
+
+
+class ImmutableAdmin(admin.ModelAdmin):
+    """Records nobody edits or deletes, whatever their permissions."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        visible = deals_visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(deal__in=visible)
+
+
+@admin.register(Decision)
+class DecisionAdmin(ImmutableAdmin):
+    list_display = ["deal", "step", "outcome", "actor", "decided_at", "snapshot_hash"]
+    list_filter = ["outcome", "step__group"]
+    list_select_related = ["deal", "actor", "step__group"]
+    search_fields = ["deal__name", "actor__username", "comment"]
+
+
+@admin.register(QuoteSnapshot)
+class QuoteSnapshotAdmin(ImmutableAdmin):
+    list_display = ["deal", "revision", "engine_version", "hash", "created_at", "created_by"]
+    list_select_related = ["deal", "created_by"]
+    search_fields = ["hash", "deal__name"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ImmutableAdmin):
+    list_display = ["at", "action", "deal", "actor"]
+    list_filter = ["action"]
+    list_select_related = ["deal", "actor"]
+    search_fields = ["action", "deal__name", "actor__username"]
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser or group_names(request.user) & SEES_ALL_DEALS:
+            return queryset
+        return queryset.filter(deal__in=deals_visible_to(request.user).values("pk"))

@@ -23,3 +23,118 @@ def deals_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
         team_members = get_user_model().objects.filter(teams__manager=user).values("pk")
         scope |= Q(owner__in=team_members) | Q(owner=user)
     return queryset.filter(scope)
+
+
+def approval_queue(user) -> QuerySet:
+    """Deals with a step pending on one of the user's groups, oldest submission first.
+
+    Annotated with the waiting step, so the queue is one query whatever its length.
+    """
+    from django.db.models import Count, F, OuterRef, Subquery
+
+    from deals.models import ApprovalStep, Flag
+
+    pending = ApprovalStep.objects.filter(
+        deal=OuterRef("pk"), status=ApprovalStep.Status.PENDING, group__in=user.groups.all()
+    ).order_by("order")
+    return (
+        deals_visible_to(user)
+        .filter(status=Deal.Status.SUBMITTED)
+        .annotate(
+            waiting_step_id=Subquery(pending.values("id")[:1]),
+            waiting_group=Subquery(pending.values("group__name")[:1]),
+            waiting_reason=Subquery(pending.values("reason")[:1]),
+            open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN), distinct=True),
+        )
+        .filter(waiting_step_id__isnull=False)
+        .select_related("customer", "owner", "plan_version__plan")
+        .order_by(F("submitted_at").asc(nulls_last=True), "id")
+    )
+
+
+def deal_review(deal: Deal, user) -> dict:
+    """Everything the deal page shows above the fold, in a bounded number of queries.
+
+    A submitted deal is shown from its frozen snapshot (what the approvers judge); a draft
+    from a live quote.
+    """
+    from deals.lifecycle import latest_snapshot
+    from deals.models import ApprovalStep, AuditEvent, Flag
+    from deals.quoting import quote_inputs
+    from deals.roles import group_names
+    from pricing.engine import EngineInputError, compute_quote, to_primitive
+
+    snapshot = latest_snapshot(deal)
+    error = ""
+    if snapshot is not None and snapshot.revision == deal.revision and deal.status != Deal.Status.DRAFT:
+        result, source = snapshot.result, "snapshot"
+    else:
+        snapshot, source, result = None, "live", None
+        quote = quote_inputs([deal.pk])[deal.pk]
+        try:
+            if isinstance(quote, EngineInputError):
+                raise quote
+            result = to_primitive(compute_quote(quote))
+        except EngineInputError as exc:
+            error = str(exc)
+    steps = list(
+        ApprovalStep.objects.filter(deal=deal)
+        .select_related("group", "decision__actor", "snapshot")
+        .order_by("-snapshot__created_at", "order")
+    )
+    current_chain = [s for s in steps if snapshot is None or s.snapshot_id == snapshot.pk]
+    groups = group_names(user)
+    actionable = next(
+        (
+            s
+            for s in current_chain
+            if s.status == ApprovalStep.Status.PENDING and s.group.name in groups and deal.owner_id != user.pk
+        ),
+        None,
+    )
+    return {
+        "result": result,
+        "source": source,
+        "snapshot": snapshot,
+        "quote_error": error,
+        "chain": current_chain,
+        "earlier_steps": [s for s in steps if s not in current_chain],
+        "actionable_step": actionable,
+        "flags": list(deal.flags.exclude(status=Flag.Status.RESOLVED).select_related("assigned_to")),
+        "history": list(AuditEvent.objects.filter(deal=deal).select_related("actor")[:200]),
+        "charts": chart_data(result, deal.plan_version.margin_floor) if result else None,
+    }
+
+
+def chart_data(result: dict, margin_floor) -> dict:
+    """Series for the price breakdown, the margin waterfall and the margin distribution."""
+    costs = result["cost_by_category"]
+    sim = result["simulation"]
+    edges = sim["histogram_edges"]
+    return {
+        "breakdown": {
+            "labels": ["List", "Discount", "Net"],
+            "values": [result["list_monthly"], "-" + result["discount_amount"], result["net_monthly"]],
+        },
+        "waterfall": {
+            "labels": ["Net price", "Model", "Infra", "Human review", "Support", "Fixed", "Margin"],
+            "values": [
+                result["net_monthly"],
+                costs["model"],
+                costs["infra"],
+                costs["human_review"],
+                costs["support"],
+                result["fixed_monthly_cost"],
+                result["margin_amount"],
+            ],
+        },
+        "distribution": {
+            "labels": [f"{edges[i]}–{edges[i + 1]}" for i in range(len(edges) - 1)],
+            "counts": sim["histogram_counts"],
+            "edges": edges,
+            "p10": sim["margin_p10"],
+            "p50": sim["margin_p50"],
+            "p90": sim["margin_p90"],
+            "floor": str(margin_floor),
+        },
+    }

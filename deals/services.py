@@ -75,17 +75,31 @@ def deal_create(
     unknown = set(fields) - DEAL_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "Not a deal field."))
-    if plan_version.status != PlanVersion.Status.PUBLISHED:
-        raise ValidationError({"plan_version": "Deals are quoted on a published plan version."})
     fields.setdefault("currency", plan_version.plan.currency)
     deal = Deal(customer=customer, name=name, plan_version=plan_version, owner=owner, **fields)
+    deal_save_new(deal=deal, actor=actor, volumes=volumes, cost_lines_from_catalog=cost_lines_from_catalog)
+    return deal
+
+
+@transaction.atomic
+def deal_save_new(
+    *,
+    deal: Deal,
+    actor,
+    volumes: dict[WorkUnit, tuple[Decimal, Decimal]] | None = None,
+    cost_lines_from_catalog: bool = True,
+) -> Deal:
+    """Validate and store a new deal built by a form; audited, figures queued for compute."""
+    if deal.plan_version_id and deal.plan_version.status != PlanVersion.Status.PUBLISHED:
+        raise ValidationError({"plan_version": "Deals are quoted on a published plan version."})
     deal.full_clean()
     deal.save()
-    deal_volumes_set(deal=deal, volumes=volumes or {})
+    if volumes:
+        deal_volumes_set(deal=deal, volumes=volumes)
     if cost_lines_from_catalog:
         DealCostLine.objects.bulk_create(
             DealCostLine(deal=deal, work_unit=unit, category=category.value)
-            for unit in priced_work_units(plan_version)
+            for unit in priced_work_units(deal.plan_version)
             for category in CostCategory
         )
     audit_change(
@@ -98,6 +112,26 @@ def deal_create(
     )
     deals_mark_stale(Deal.objects.filter(pk=deal.pk))
     return deal
+
+
+@transaction.atomic
+def deal_delete(*, deal_id: int, actor) -> None:
+    """Only a draft is deleted, by its owner; the audit row outlives it."""
+    from deals.lifecycle import can_act_as_owner
+
+    deal = Deal.objects.select_for_update().get(pk=deal_id)
+    if not can_act_as_owner(deal, actor):
+        raise DealError({"owner": "Only the deal's owner deletes it."}, code="forbidden")
+    if deal.status != Deal.Status.DRAFT:
+        raise DealError({"status": "Only a draft deal can be deleted."})
+    audit_change(
+        actor=actor,
+        instance=deal,
+        action="deal_deleted",
+        before=snapshot_of(deal, sorted(DEAL_FIELDS)),
+        after=None,
+    )
+    deal.delete()
 
 
 def deal_volumes_set(*, deal: Deal, volumes: dict[WorkUnit, tuple[Decimal, Decimal]]) -> None:
