@@ -158,6 +158,15 @@ class Deal(models.Model):
     def __str__(self):
         return f"{self.name} — {self.customer}"
 
+    def clean(self):
+        if self.plan_version_id and self.currency != self.plan_version.plan.currency:
+            raise ValidationError(
+                {
+                    "currency": f"The plan is priced in {self.plan_version.plan.currency}; "
+                    f"a deal on it is quoted in the same currency, not {self.currency}."
+                }
+            )
+
 
 class DealVolume(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="volumes")

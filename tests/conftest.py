@@ -21,3 +21,11 @@ def pytest_runtest_setup(item):
 def redis_url():
     """REDIS_URL, once Redis answers there; skips (or fails) the test otherwise."""
     return services.require_redis()
+
+
+@pytest.fixture(autouse=True)
+def fast_test_settings(settings):
+    # Hashing passwords the production way costs most of a login; the tests log in a lot.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Fewer draws keep quotes quick; the engine's own tests cover the full simulation.
+    settings.SIMULATION_DRAWS = 2000

@@ -1,0 +1,146 @@
+"""Finance keeps the catalog: bad prices are refused by field and published versions stay frozen."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from deals.models import Deal
+from pricing import services
+from pricing.models import PlanVersion, PriceComponent, PriceTier, PricingPlan, PublishedVersionError
+from tests.factories import CustomerFactory, WorkUnitFactory, make_deal, published_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def draft_with_tiers(tiers):
+    unit = WorkUnitFactory()
+    plan = PricingPlan.objects.create(code="tiered", name="Tiered", currency="USD")
+    version = services.plan_version_create_draft(plan=plan)
+    component = PriceComponent.objects.create(
+        version=version, code="usage", label="Tickets", charge_model="graduated", work_unit=unit
+    )
+    for lower, upper, price in tiers:
+        PriceTier.objects.create(
+            component=component, lower=D(lower), upper=upper and D(upper), unit_price=D(price)
+        )
+    return version
+
+
+@pytest.mark.parametrize(
+    ("tiers", "expected"),
+    [
+        ([("0", "100", "2"), ("90", None, "1")], "overlap"),
+        ([("0", "100", "2"), ("120", None, "1")], "gap"),
+        ([("0", "100", "2"), ("100", "200", "1")], "open-ended"),
+    ],
+)
+def test_publishing_refuses_bad_tiers_by_field_and_leaves_the_draft(tiers, expected):
+    version = draft_with_tiers(tiers)
+    with pytest.raises(ValidationError) as error:
+        services.plan_version_publish(version=version)
+    assert expected in " ".join(error.value.message_dict["usage.tiers"])
+    version.refresh_from_db()
+    assert version.status == PlanVersion.Status.DRAFT
+
+
+def test_a_price_in_the_cost_unit_is_refused_naming_the_field():
+    unit = WorkUnitFactory(cost_unit="token")
+    plan = PricingPlan.objects.create(code="p", name="P")
+    version = services.plan_version_create_draft(plan=plan)
+    component = PriceComponent(
+        version=version,
+        code="tokens",
+        label="Tokens",
+        charge_model="per_unit",
+        work_unit=unit,
+        billed_unit="token",
+        amount=D("0.00002"),
+    )
+    with pytest.raises(ValidationError) as error:
+        component.full_clean()
+    assert "cost unit" in error.value.message_dict["billed_unit"][0]
+
+
+def test_a_work_unit_whose_value_unit_is_its_cost_unit_is_refused():
+    unit = WorkUnitFactory.build(value_unit="token", cost_unit="Token")
+    with pytest.raises(ValidationError) as error:
+        unit.full_clean()
+    assert "value_unit" in error.value.message_dict
+
+
+def test_a_published_version_cannot_be_edited_only_superseded():
+    version = published_plan()
+    component = version.components.get()
+    component.amount = D("1.00")
+    with pytest.raises(PublishedVersionError):
+        component.save()
+    version.margin_floor = D("0.1")
+    with pytest.raises(PublishedVersionError):
+        version.save()
+    draft = services.plan_version_create_draft(plan=version.plan, copy_from=version)
+    assert draft.components.get().amount == D("2.50")
+    services.plan_version_publish(version=draft)
+    version.refresh_from_db()
+    assert version.status == PlanVersion.Status.SUPERSEDED
+    assert version.components.get().amount == D("2.50")
+
+
+def test_a_deal_in_another_currency_than_its_plan_is_refused_and_nothing_is_saved():
+    version = published_plan(currency="USD")
+    with pytest.raises(ValidationError) as error:
+        make_deal(plan_version=version, currency="EUR", customer=CustomerFactory())
+    assert "currency" in error.value.message_dict
+    assert not Deal.objects.exists()
+
+
+def test_a_negative_volume_is_refused_naming_the_field_and_nothing_is_saved():
+    version = published_plan()
+    with pytest.raises(ValidationError) as error:
+        make_deal(plan_version=version, volume=D("-5"))
+    assert "monthly_quantity" in error.value.message_dict
+    assert not Deal.objects.exists()
+
+
+def test_a_model_rate_change_recomputes_the_deals_whose_model_cost_follows_it(
+    django_capture_on_commit_callbacks,
+):
+    unit = WorkUnitFactory()
+    services.model_rate_change(
+        model_name="m", input_per_million=D("3"), output_per_million=D("12"), effective_from=date(2026, 1, 1)
+    )
+    from pricing.models import CostComponent
+
+    CostComponent.objects.create(
+        work_unit=unit,
+        category="model",
+        model_name="m",
+        input_tokens_per_unit=D("10000"),
+        output_tokens_per_unit=D("1000"),
+        cv=D("0.1"),
+    )
+    for category, value in {"infra": "0.07", "human_review": "0.20", "support": "0.10"}.items():
+        CostComponent.objects.create(work_unit=unit, category=category, expected_unit_cost=D(value))
+    version = published_plan(unit=unit)
+    with django_capture_on_commit_callbacks(execute=True):
+        deal = make_deal(plan_version=version, volume=D("1000"))
+        other = make_deal(plan_version=published_plan())
+    deal.refresh_from_db()
+    # 10,000 x 3 / 1e6 + 1,000 x 12 / 1e6 = 0.042 per task; with 0.37 other costs, x 1,000 tasks.
+    assert deal.monthly_cost == D("412.00")
+    other.refresh_from_db()
+    other_computed_at = other.computed_at
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.model_rate_change(
+            model_name="m",
+            input_per_million=D("6"),
+            output_per_million=D("24"),
+            effective_from=date(2026, 2, 1),
+        )
+    deal.refresh_from_db()
+    other.refresh_from_db()
+    assert deal.monthly_cost == D("454.00")
+    assert not deal.is_stale
+    assert other.computed_at == other_computed_at
