@@ -29,9 +29,7 @@ def validate_tiers(tiers: tuple[Tier, ...], field: str) -> None:
                 f"({kind} with the tier before)."
             )
         if tier.upper is not None and tier.upper <= tier.lower:
-            errors.append(
-                f"tier {index + 1} ends at {tier.upper}, not above its start {tier.lower}."
-            )
+            errors.append(f"tier {index + 1} ends at {tier.upper}, not above its start {tier.lower}.")
         if tier.upper is None and index != len(tiers) - 1:
             errors.append(f"tier {index + 1} is open-ended but is not the last tier.")
         if tier.unit_price < 0 or tier.flat_fee < 0:
@@ -81,9 +79,9 @@ def charge_amount(component: PriceComponent, quantity: Decimal, seats: Decimal) 
     elif model is ChargeModel.PER_UNIT:
         amount = component.amount * billable_quantity(component, quantity)
     elif model is ChargeModel.PACKAGE:
-        packages = (
-            billable_quantity(component, quantity) / component.package_size
-        ).to_integral_value(rounding=ROUND_CEILING)
+        packages = (billable_quantity(component, quantity) / component.package_size).to_integral_value(
+            rounding=ROUND_CEILING
+        )
         amount = packages * component.amount
     elif model is ChargeModel.GRADUATED:
         amount = graduated_amount(component.tiers, billable_quantity(component, quantity))
@@ -104,6 +102,16 @@ def commitment_true_up(commitment: Decimal, metered_total: Decimal) -> Decimal:
 
 # Vectorised twins, over float64 arrays of draws.
 
+# Decimal inputs are exact; their float images are not, so a difference such as
+# 131.3 - 100 or a quotient such as 2.1 / 0.3 can land a hair past a package or tier edge
+# (31.300000000000011, 7.000000000000001) and charge a whole package or tier too much.
+# Rounding to nine places puts such values back on the edge; draws far from it are unchanged.
+SNAP_PLACES = 9
+
+
+def _snap(values: np.ndarray) -> np.ndarray:
+    return np.round(values, SNAP_PLACES)
+
 
 def _tier_arrays(tiers: tuple[Tier, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     lowers = np.array([float(t.lower) for t in tiers])
@@ -121,7 +129,7 @@ def charge_amounts(
 ) -> np.ndarray:
     model = component.charge_model
     amount = float(component.amount)
-    billable = np.maximum(quantity - float(component.included_quantity), 0.0)
+    billable = np.maximum(_snap(quantity - float(component.included_quantity)), 0.0)
     if model is ChargeModel.FLAT:
         return np.full_like(quantity, amount)
     if model is ChargeModel.PER_SEAT:
@@ -129,7 +137,7 @@ def charge_amounts(
     if model is ChargeModel.PER_UNIT:
         return billable * amount
     if model is ChargeModel.PACKAGE:
-        return np.ceil(billable / float(component.package_size)) * amount
+        return np.ceil(_snap(billable / float(component.package_size))) * amount
     if model is ChargeModel.GRADUATED:
         lowers, uppers, prices, fees = _tier_arrays(component.tiers)
         inside = np.clip(billable[:, None] - lowers, 0.0, uppers - lowers)

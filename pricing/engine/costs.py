@@ -29,7 +29,5 @@ def cost_by_category(
     quantity = {v.work_unit: v.monthly_quantity for v in volumes}
     totals = {category.value: ZERO for category in CostCategory}
     for line in cost_lines:
-        totals[line.category.value] += quantity.get(line.work_unit, ZERO) * effective_unit_cost(
-            line, risk
-        )
+        totals[line.category.value] += quantity.get(line.work_unit, ZERO) * effective_unit_cost(line, risk)
     return {category: money(total) for category, total in totals.items()}

@@ -78,6 +78,7 @@ def validate(quote: QuoteInput) -> None:
     """Refuse bad input with every problem listed, each under the field it concerns."""
     errors = _Errors()
     _check_decimals(quote, "", errors)
+    _check_enums(quote, errors)
     errors.raise_if_any()
 
     if quote.currency != quote.plan_currency:
@@ -93,8 +94,15 @@ def validate(quote: QuoteInput) -> None:
     errors.non_negative(quote.fixed_monthly_cost, "fixed_monthly_cost")
     if not 0 < quote.simulation.draws <= MAX_DRAWS:
         errors.add("simulation.draws", f"must be between 1 and {MAX_DRAWS}.")
+    if quote.simulation.seed < 0:
+        errors.add("simulation.seed", "must not be negative.")
+    if quote.simulation.histogram_bins < 1:
+        errors.add("simulation.histogram_bins", "must be at least one.")
 
     units = {w.code: w for w in quote.work_units}
+    volume_units = [v.work_unit for v in quote.volumes]
+    for unit in sorted({u for u in volume_units if volume_units.count(u) > 1}):
+        errors.add(f"volumes[{unit}]", "give one expected volume per work unit.")
     for volume in quote.volumes:
         field = f"volumes[{volume.work_unit}]"
         if volume.work_unit not in units:
@@ -113,12 +121,43 @@ def validate(quote: QuoteInput) -> None:
         errors.add(f"components[{code}]", "component codes must be unique.")
     for component in quote.components:
         _validate_component(component, units, errors)
+    _validate_risk(quote, errors)
     errors.raise_if_any()
 
 
-def _validate_component(
-    component: PriceComponent, units: dict[str, WorkUnitSpec], errors: _Errors
-) -> None:
+def _check_enums(quote: QuoteInput, errors: _Errors) -> None:
+    """The engine dispatches on enum members: a plain string would silently charge nothing."""
+    for index, component in enumerate(quote.components):
+        if not isinstance(component.charge_model, ChargeModel):
+            errors.add(f"components[{index}].charge_model", "must be a ChargeModel member.")
+    for index, line in enumerate(quote.cost_lines):
+        if not isinstance(line.category, CostCategory):
+            errors.add(f"cost_lines[{index}].category", "must be a CostCategory member.")
+    for index, adjustment in enumerate(quote.risk_adjustments):
+        if not isinstance(adjustment.kind, RiskKind):
+            errors.add(f"risk_adjustments[{index}].kind", "must be a RiskKind member.")
+
+
+def _validate_risk(quote: QuoteInput, errors: _Errors) -> None:
+    for adjustment in quote.risk_adjustments:
+        field = f"risk_adjustments[{adjustment.kind}.{adjustment.option}]"
+        errors.non_negative(adjustment.price_uplift_pct, f"{field}.price_uplift_pct")
+        errors.non_negative(adjustment.fee, f"{field}.fee")
+        errors.non_negative(adjustment.human_review_cost_multiplier, f"{field}.human_review_cost_multiplier")
+        if not ZERO <= adjustment.discount_pct <= HUNDRED:
+            errors.add(
+                f"{field}.discount_pct",
+                f"must be between 0 and 100 (got {adjustment.discount_pct}).",
+            )
+    chosen = applicable(quote.risk_adjustments, quote.risk_selection)
+    if chosen.discount_pct > HUNDRED:
+        errors.add(
+            "risk_selection",
+            f"the chosen adjustments discount {chosen.discount_pct}% in total; at most 100.",
+        )
+
+
+def _validate_component(component: PriceComponent, units: dict[str, WorkUnitSpec], errors: _Errors) -> None:
     field = f"components[{component.code}]"
     model = component.charge_model
     errors.non_negative(component.amount, f"{field}.amount")
@@ -135,14 +174,12 @@ def _validate_component(
         elif component.billed_unit and component.billed_unit == unit.cost_unit:
             errors.add(
                 f"{field}.billed_unit",
-                f"prices the cost unit {unit.cost_unit!r}; price the value unit "
-                f"{unit.value_unit!r} instead.",
+                f"prices the cost unit {unit.cost_unit!r}; price the value unit {unit.value_unit!r} instead.",
             )
         elif component.billed_unit and component.billed_unit != unit.value_unit:
             errors.add(
                 f"{field}.billed_unit",
-                f"bills {component.billed_unit!r}, but the work unit's value unit is "
-                f"{unit.value_unit!r}.",
+                f"bills {component.billed_unit!r}, but the work unit's value unit is {unit.value_unit!r}.",
             )
     if model is ChargeModel.PACKAGE and component.package_size <= 0:
         errors.add(f"{field}.package_size", "must be greater than zero.")
@@ -264,7 +301,7 @@ def _task_margins(
 
 def to_primitive(value: Any) -> Any:
     if dataclasses.is_dataclass(value):
-        return {f.name: to_primitive(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _field_primitive(f, getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): to_primitive(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
@@ -274,6 +311,14 @@ def to_primitive(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def _field_primitive(f: dataclasses.Field, value: Any) -> Any:
+    # An int given for a Decimal field (seats=10) is written as the Decimal it means, so the
+    # replayed input (which reads it back as Decimal("10")) has the same canonical form.
+    if isinstance(value, int) and not isinstance(value, bool) and "Decimal" in str(f.type):
+        return str(value)
+    return to_primitive(value)
 
 
 def canonical_json(value: Any) -> str:
@@ -321,8 +366,7 @@ def quote_input_from_primitive(data: dict[str, Any]) -> QuoteInput:
         ),
         work_units=tuple(WorkUnitSpec(**w) for w in data["work_units"]),
         volumes=tuple(
-            Volume(v["work_unit"], Decimal(v["monthly_quantity"]), Decimal(v["cv"]))
-            for v in data["volumes"]
+            Volume(v["work_unit"], Decimal(v["monthly_quantity"]), Decimal(v["cv"])) for v in data["volumes"]
         ),
         cost_lines=tuple(
             CostLine(

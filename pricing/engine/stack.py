@@ -45,7 +45,7 @@ def price_stack(
     true_up = rnd(floor0(scalar(commitment) - metered)) if commitments else scalar(Decimal(0))
     subtotal = sum(amounts[c.code] for c in components) + true_up
     uplift = rnd(subtotal * scalar(risk.uplift_pct / HUNDRED))
-    fee = scalar(risk.fee)
+    fee = rnd(scalar(risk.fee))
     confidence = rnd(subtotal * scalar(risk.discount_pct / HUNDRED))
     list_total = subtotal + uplift + fee - confidence
     discount = rnd(list_total * scalar(discount_pct / HUNDRED))

@@ -1,0 +1,143 @@
+"""The seeded Monte Carlo: margin and the customer's bill under uncertain usage."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pricing.engine.quote import compute_quote
+from pricing.engine.simulation import beta, lognormal
+from pricing.engine.types import ChargeModel, SimulationSettings, Volume
+
+from . import D, component, costs, quote
+from .test_quote import hybrid_deal
+
+
+def chapter_quote(cv: str = "0", draws: int = 500, seed: int = 1, **kwargs):
+    """2.50 per ticket over 10,000 tickets with the chapter's costs (margin 0.70)."""
+    return quote(
+        component("tickets", ChargeModel.PER_UNIT, "2.50"),
+        volumes=(Volume("ticket", D("10000"), D(cv)),),
+        cost_lines=costs("ticket", "0.38", "0.07", "0.20", "0.10", cv=cv),
+        simulation=SimulationSettings(draws=draws, seed=seed),
+        **kwargs,
+    )
+
+
+def test_the_same_seed_gives_the_same_distribution():
+    first = compute_quote(hybrid_deal()).simulation
+    second = compute_quote(hybrid_deal()).simulation
+    assert first == second
+    assert (first.draws, first.seed) == (2000, 42)
+
+
+def test_a_different_seed_gives_a_different_distribution():
+    seed_42 = compute_quote(hybrid_deal()).simulation
+    seed_43 = compute_quote(hybrid_deal(simulation=SimulationSettings(2000, 43))).simulation
+    assert seed_42.histogram_counts != seed_43.histogram_counts
+    assert (seed_42.margin_p50, seed_42.bill_p50) != (seed_43.margin_p50, seed_43.bill_p50)
+
+
+def test_a_certain_deal_simulates_to_its_exact_figures():
+    # No variability: every draw is the exact quote, margin 0.70 and a bill of 25,000.00.
+    simulation = compute_quote(chapter_quote(margin_floor=D("0.65"))).simulation
+    assert simulation.margin_p10 == simulation.margin_p50 == simulation.margin_p90 == D("0.7000")
+    assert simulation.bill_p10 == simulation.bill_p50 == simulation.bill_p90 == D("25000.00")
+    assert simulation.probability_below_floor == D("0.0000")
+
+
+def test_a_certain_bill_is_reported_half_up_like_the_quote():
+    # 2 x 0.0125 = 0.025 -> 0.03 on the quote, and 0.03 in every simulated month.
+    per_call = component("calls", ChargeModel.PER_UNIT, "0.0125")
+    result = compute_quote(quote(per_call, volumes={"ticket": "2"}, draws=10))
+    assert result.net_monthly == D("0.03")
+    assert result.simulation.bill_p10 == result.simulation.bill_p90 == D("0.03")
+
+
+def test_a_certain_deal_under_its_floor_is_below_it_in_every_draw():
+    simulation = compute_quote(chapter_quote(margin_floor=D("0.75"))).simulation
+    assert simulation.probability_below_floor == D("1.0000")
+
+
+def test_an_uncertain_deal_spreads_margin_and_bill():
+    simulation = compute_quote(hybrid_deal()).simulation
+    assert simulation.margin_p10 < simulation.margin_p50 < simulation.margin_p90
+    assert D("0") < simulation.probability_below_floor < D("1")
+    # The 6,000.00 commitment sits above the expected 5,000.00 of metered usage, so most
+    # months bill exactly the committed 8,245.00 net and only busy months bill more.
+    assert simulation.bill_p10 == simulation.bill_p50 == D("8245.00")
+    assert simulation.bill_p90 > D("8245.00")
+
+
+def test_the_histogram_counts_every_draw():
+    simulation = compute_quote(chapter_quote(cv="0.3", draws=1000)).simulation
+    assert sum(simulation.histogram_counts) == 1000
+    assert len(simulation.histogram_counts) == 20  # the default bins
+    assert len(simulation.histogram_edges) == 21
+    assert list(simulation.histogram_edges) == sorted(simulation.histogram_edges)
+
+
+def test_a_commitment_puts_a_floor_under_the_customers_bill():
+    # However few tickets are used, the bill is at least the 20,000.00 commitment.
+    commitment = component("commit", ChargeModel.MINIMUM_COMMITMENT, "20000.00")
+    deal = quote(
+        component("tickets", ChargeModel.PER_UNIT, "2.50"),
+        commitment,
+        volumes=(Volume("ticket", D("10000"), D("0.5")),),
+        simulation=SimulationSettings(draws=1000, seed=3),
+    )
+    simulation = compute_quote(deal).simulation
+    assert simulation.bill_p10 == D("20000.00")
+    assert simulation.bill_p90 > D("20000.00")
+
+
+def test_an_outcome_cap_puts_a_ceiling_on_the_customers_bill():
+    capped = component(
+        "outcome",
+        ChargeModel.OUTCOME,
+        "10.00",
+        success_rate=D("0.6"),
+        success_rate_sd=D("0.15"),
+        cap_per_period=D("6500.00"),
+    )
+    deal = quote(
+        capped,
+        volumes=(Volume("ticket", D("1000"), D("0.4")),),
+        simulation=SimulationSettings(draws=1000, seed=5),
+    )
+    simulation = compute_quote(deal).simulation
+    assert simulation.bill_p90 == D("6500.00")
+    assert simulation.bill_p10 < D("6000.00")  # expected bill 1,000 x 0.6 x 10.00
+
+
+def test_an_uncertain_success_rate_alone_makes_the_outcome_bill_vary():
+    outcome = component(
+        "outcome", ChargeModel.OUTCOME, "10.00", success_rate=D("0.6"), success_rate_sd=D("0.1")
+    )
+    deal = quote(outcome, volumes={"ticket": "1000"}, draws=1000)
+    simulation = compute_quote(deal).simulation
+    assert simulation.bill_p10 < D("6000.00") < simulation.bill_p90
+
+
+def test_work_that_earns_nothing_is_reported_at_the_margin_clip():
+    # Cost with no price: the margin is shown at -10 rather than minus infinity.
+    deal = quote(volumes={"ticket": "100"}, cost_lines=costs("ticket", "1", "0", "0", "0"))
+    simulation = compute_quote(deal).simulation
+    assert simulation.margin_p50 == D("-10.0000")
+    assert simulation.bill_p50 == D("0.00")
+
+
+def test_lognormal_draws_have_the_requested_mean_and_variation():
+    draws = lognormal(np.random.default_rng(0), D("1000"), D("0.3"), 200_000)
+    assert abs(draws.mean() - 1000) < 5  # within 0.5%
+    assert abs(draws.std() / draws.mean() - 0.3) < 0.005
+    assert (lognormal(np.random.default_rng(0), D("0"), D("0.3"), 3) == 0).all()
+    assert (lognormal(np.random.default_rng(0), D("7"), D("0"), 3) == 7).all()
+
+
+def test_beta_success_rates_have_the_requested_mean_and_stay_in_range():
+    draws = beta(np.random.default_rng(0), D("0.6"), D("0.1"), 200_000)
+    assert abs(draws.mean() - 0.6) < 0.002
+    assert abs(draws.std() - 0.1) < 0.002
+    assert draws.min() >= 0 and draws.max() <= 1
+    # An impossible spread (sd^2 >= m(1 - m)) falls back to the constant rate.
+    assert (beta(np.random.default_rng(0), D("0.6"), D("0.6"), 3) == 0.6).all()
