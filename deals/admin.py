@@ -32,6 +32,29 @@ def report_error(modeladmin, request, error: ValidationError) -> None:
             modeladmin.message_user(request, f"{label}{message}", messages.ERROR)
 
 
+class RefuseHiddenObjectsAdmin(admin.ModelAdmin):
+    """Opening a row the user may not see by URL is refused with 403, not quietly redirected."""
+
+    def _refuse_if_hidden(self, request, object_id):
+        model = self.model
+        if not model._default_manager.filter(pk=object_id).exists():
+            return
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise PermissionDenied(f"This {model._meta.verbose_name} is not yours to see.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._refuse_if_hidden(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._refuse_if_hidden(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._refuse_if_hidden(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Every create, change and delete made here is audited with before and after values."""
 
@@ -123,7 +146,7 @@ FIGURE_FIELDS = [
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(RefuseHiddenObjectsAdmin):
     change_form_template = "admin/deals/deal/change_form.html"
     change_list_template = "admin/deals/deal/change_list.html"
     list_display = [
@@ -265,10 +288,6 @@ class DealAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "review": deal_review(deal, request.user), "deal": deal}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def history_view(self, request, object_id, extra_context=None):
-        self._visible_deal(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
     def queue_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -338,7 +357,7 @@ class ApprovalRuleAdmin(AuditedAdmin):
     ordering = ["order", "id"]
 
 
-class ImmutableAdmin(admin.ModelAdmin):
+class ImmutableAdmin(RefuseHiddenObjectsAdmin):
     """Records nobody edits or deletes, whatever their permissions."""
 
     def has_add_permission(self, request, obj=None):
@@ -378,7 +397,7 @@ class AuditEventAdmin(ImmutableAdmin):
     search_fields = ["action", "deal__name", "actor__username"]
 
     def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
+        queryset = RefuseHiddenObjectsAdmin.get_queryset(self, request)
         if request.user.is_superuser or group_names(request.user) & SEES_ALL_DEALS:
             return queryset
         return queryset.filter(deal__in=deals_visible_to(request.user).values("pk"))

@@ -24,8 +24,10 @@ def redis_url():
 
 
 @pytest.fixture(autouse=True)
-def fast_test_settings(settings):
+def fast_test_settings(settings, tmp_path):
     # Hashing passwords the production way costs most of a login; the tests log in a lot.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Fewer draws keep quotes quick; the engine's own tests cover the full simulation.
     settings.SIMULATION_DRAWS = 2000
+    # Uploaded evidence goes to a throwaway folder, never the working tree.
+    settings.MEDIA_ROOT = str(tmp_path / "media")

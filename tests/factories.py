@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from deals.models import Customer, Team
 from deals.services import deal_create
 from pricing import services as pricing_services
+from proofs.demo import accept_demo_evidence, submit_demo_evidence
 from pricing.models import CostComponent, PriceComponent, PriceTier, PricingPlan, WorkUnit
 
 PASSWORD = "a-long-test-password-42"
@@ -119,13 +120,14 @@ def published_plan(
     return pricing_services.plan_version_publish(version=version)
 
 
-def make_deal(*, owner=None, plan_version=None, volume: D = D("1000"), **fields):
-    """A complete draft deal: owner, catalog cost lines, a rollback path."""
+def make_deal(*, owner=None, plan_version=None, volume: D = D("1000"), evidence: bool = True, **fields):
+    """A complete draft deal: owner, catalog cost lines, a rollback path and, when it has an
+    owner, every required evidence item submitted (not yet reviewed)."""
     plan_version = plan_version or published_plan()
     unit = plan_version.components.exclude(work_unit=None).first().work_unit
     fields.setdefault("rollback_path", "Tickets go back to the human queue within an hour.")
     fields.setdefault("review_level", "sampled")
-    return deal_create(
+    deal = deal_create(
         customer=fields.pop("customer", None) or CustomerFactory(),
         name=fields.pop("name", "Support automation"),
         plan_version=plan_version,
@@ -133,6 +135,14 @@ def make_deal(*, owner=None, plan_version=None, volume: D = D("1000"), **fields)
         volumes={unit: (volume, D("0.2"))},
         **fields,
     )
+    if owner is not None and evidence:
+        submit_demo_evidence(deal, owner)
+    return deal
+
+
+def accept_evidence(deal, reviewer) -> None:
+    """The deal desk accepts every submitted evidence item, as final approval requires."""
+    accept_demo_evidence(deal, reviewer)
 
 
 def team_of(manager, *members) -> Team:

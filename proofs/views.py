@@ -1,0 +1,163 @@
+"""Seller evidence pages, artifact downloads, the customer's proof report and realized figures.
+
+Thin: the selectors decide what a user reaches (anything else is a 404), the services decide
+what is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from deals.models import Deal
+from proofs import services
+from proofs.errors import ProofError
+from proofs.forms import artifact_form
+from proofs.models import ArtifactKind
+from proofs.reports import customer_report, realized_figures
+from proofs.selectors import (
+    ChecklistItem,
+    artifacts_visible_to,
+    checklist_for,
+    checklists_for,
+    report_deals,
+    seller_deals,
+)
+
+PAGE_SIZE = 50
+SUBMIT = {
+    ArtifactKind.FILE: services.artifact_submit_file,
+    ArtifactKind.LINK: services.artifact_submit_link,
+    ArtifactKind.METRIC: services.artifact_submit_metric,
+    ArtifactKind.NOTE: services.artifact_submit_note,
+}
+
+
+@dataclass(frozen=True)
+class ItemView:
+    item: ChecklistItem
+    forms: list[tuple[str, str, forms.Form]]
+
+
+@require_GET
+@login_required
+def seller_deal_list(request):
+    page = Paginator(seller_deals(request.user).order_by("-updated_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    deals = list(page.object_list)
+    checklists = checklists_for(deals)
+    rows = [(deal, checklists[deal.pk]) for deal in deals]
+    return render(request, "seller/deal_list.html", {"page": page, "rows": rows})
+
+
+def _submit(request, deal: Deal) -> tuple[int, str, forms.Form] | None:
+    """Store the posted artifact (None) or return the form with its errors, to show in place."""
+    requirement = request.POST.get("requirement", "")
+    item = checklist_for(deal).item(int(requirement)) if requirement.isdigit() else None
+    kind = request.POST.get("kind", "")
+    if item is None or kind not in item.requirement.kinds:
+        raise ProofError({"requirement": "Choose an item of this deal's checklist and a kind it takes."})
+    form = artifact_form(kind, item.requirement, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            SUBMIT[kind](
+                deal_id=deal.pk, requirement_id=item.requirement.pk, actor=request.user, **form.cleaned_data
+            )
+        except ProofError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(
+                request, f"{item.requirement.title}: {ArtifactKind(kind).label.lower()} submitted."
+            )
+            return None
+    return item.requirement.pk, kind, form
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def seller_deal_evidence(request, deal_id: int):
+    deal = get_object_or_404(seller_deals(request.user), pk=deal_id)
+    bound, status = None, 200
+    if request.method == "POST":
+        try:
+            bound = _submit(request, deal)
+        except ProofError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            status = 400
+        else:
+            if bound is None:
+                return redirect("proofs:evidence", deal_id=deal.pk)
+            status = 400
+    checklist = checklist_for(deal, with_history=True)
+    items = [
+        ItemView(
+            item,
+            [
+                (
+                    kind,
+                    ArtifactKind(kind).label,
+                    bound[2]
+                    if bound and bound[:2] == (item.requirement.pk, kind)
+                    else artifact_form(kind, item.requirement),
+                )
+                for kind in item.requirement.kinds
+            ],
+        )
+        for item in checklist.items
+    ]
+    return render(
+        request,
+        "seller/evidence.html",
+        {
+            "deal": deal,
+            "checklist": checklist,
+            "items": items,
+            "open": deal.status in services.EVIDENCE_OPEN_STATES,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def artifact_file(request, artifact_id: int):
+    artifact = get_object_or_404(
+        artifacts_visible_to(request.user).filter(kind=ArtifactKind.FILE), pk=artifact_id
+    )
+    try:
+        handle = artifact.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is no longer in storage.") from None
+    # Always a download, with the type judged from its content at upload.
+    return FileResponse(
+        handle, as_attachment=True, filename=artifact.file_name, content_type=artifact.file_type
+    )
+
+
+@require_GET
+@login_required
+def proof_report(request, deal_id: int):
+    deal = get_object_or_404(report_deals(request.user).select_related("customer"), pk=deal_id)
+    return render(request, "proofs/report.html", {"report": customer_report(deal)})
+
+
+@require_GET
+@login_required
+def realized(request, deal_id: int):
+    deal = get_object_or_404(
+        report_deals(request.user).select_related("customer", "plan_version__plan"), pk=deal_id
+    )
+    return render(
+        request, "proofs/realized.html", {"deal": deal, "figures": realized_figures([deal.pk])[deal.pk]}
+    )

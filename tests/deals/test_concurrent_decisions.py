@@ -1,0 +1,57 @@
+"""Twenty approvers click Approve on the same step at the same moment: one decision counts."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from deals import roles
+from deals.approvals import decide
+from deals.errors import StaleDecision
+from deals.lifecycle import submit
+from deals.models import Decision
+from tests.factories import UserFactory, make_deal
+
+APPROVERS = 20
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_approvals_of_one_step_record_exactly_one_decision():
+    seller = UserFactory(group=roles.SELLER)
+    approvers = [UserFactory(group=roles.DEAL_DESK) for _ in range(APPROVERS)]
+    deal = make_deal(owner=seller)
+    submit(deal_id=deal.pk, actor=seller)
+    step = deal.approval_steps.get(status="pending")
+    seen_hash = step.snapshot.hash
+
+    barrier = threading.Barrier(APPROVERS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def approve(user):
+        try:
+            barrier.wait(timeout=30)
+            decide(step_id=step.pk, actor=user, outcome="approve", seen_hash=seen_hash)
+            result = "recorded"
+        except StaleDecision as refused:
+            result = "refused: " + refused.messages[0]
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=approve, args=(user,)) for user in approvers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(outcomes) == APPROVERS
+    assert outcomes.count("recorded") == 1
+    refusals = [o for o in outcomes if o != "recorded"]
+    assert len(refusals) == APPROVERS - 1
+    assert all("already decided (approve)" in r for r in refusals)
+    assert Decision.objects.filter(step=step).count() == 1
+    step.refresh_from_db()
+    assert step.status == "approved"
