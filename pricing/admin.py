@@ -207,3 +207,4 @@ class PricingPlanAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "currency"]
     search_fields = ["name", "code"]
     inlines = [PlanVersionInline]
+import pricing.admin_advisor  # noqa: E402, F401

@@ -337,3 +337,55 @@ class RiskAdjustment(FrozenWithVersion):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.option}"
+
+
+class AdvisorThresholds(models.Model):
+    """The pricing advisor's limits: one row, kept by Finance, read by every warning."""
+
+    max_bill_ratio = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("1.50"),
+        validators=[MinValueValidator(Decimal("1"))],
+        help_text="Budget anxiety: warn when the buyer's monthly bill P90 is more than this multiple of "
+        "its P50.",
+    )
+    min_revenue_p10_cover = ratio_field(
+        default=Decimal("1.0000"),
+        validators=[non_negative],
+        help_text="Attribution and vendor risk: warn when revenue P10 covers less than this multiple of the "
+        "expected monthly cost (outcome pricing only).",
+    )
+    max_billable_meters = models.PositiveSmallIntegerField(
+        default=2, help_text="Billing complexity: warn when a deal is billed on more meters than this."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SINGLETON_ID = 1
+
+    class Meta:
+        verbose_name = verbose_name_plural = "advisor thresholds"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="advisor_thresholds_single_row")]
+
+    def __str__(self):
+        return "Advisor thresholds"
+
+    def save(self, *args, **kwargs):
+        self.pk = self.SINGLETON_ID
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> AdvisorThresholds:
+        """The one row, created with the defaults if a fresh database has none yet."""
+        row, _ = cls.objects.get_or_create(pk=cls.SINGLETON_ID)
+        return row
+
+    def as_engine(self):
+        """The same limits as the engine's plain value."""
+        from pricing.engine.advisor import AdvisorThresholds as Limits
+
+        return Limits(
+            max_bill_ratio=self.max_bill_ratio,
+            min_revenue_p10_cover=self.min_revenue_p10_cover,
+            max_billable_meters=self.max_billable_meters,
+        )

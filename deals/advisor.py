@@ -1,0 +1,408 @@
+"""The pricing advisor over the database: warnings for many deals, plan comparison, the renewal view.
+
+A shell around pure functions: rows become engine inputs through `deals.quoting` (the one
+adapter), the engine prices them, `pricing.engine.advisor.advise` judges them, and realized
+figures come from `proofs.reports`. Every read is set-based, so the number of queries does not
+grow with the number of deals, plans or months.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import OuterRef, Prefetch, Q, Subquery
+
+from deals.models import Customer, Deal, QuoteSnapshot
+from deals.quoting import CatalogCosts, build_quote_input, quote_inputs
+from deals.selectors import deals_visible_to
+from pricing.engine import EngineInputError, compute_quote, quote_input_from_primitive
+from pricing.engine.advisor import AdvisorThresholds as Limits
+from pricing.engine.advisor import Warning, advise, floor_price
+from pricing.engine.margin import gross_margin
+from pricing.engine.money import ONE, ZERO, money, ratio
+from pricing.engine.types import METERED_CHARGES, QuoteInput, QuoteResult
+from pricing.models import AdvisorThresholds, PlanVersion, PriceTier, WorkUnit
+from pricing.models import PriceComponent as PriceComponentRow
+from pricing.models import RiskAdjustment as RiskAdjustmentRow
+from proofs.reports import PeriodFigures, RealizedFigures, latest_quotes, per_unit, rate, realized_figures
+
+GROWTH_MIN = Decimal("0.5")
+GROWTH_MAX = Decimal("5")
+# The renewal view judges the latest months of performed work, not the ramp-up.
+RENEWAL_WINDOW_MONTHS = 3
+RENEWING_STATES = (Deal.Status.APPROVED, Deal.Status.WON)
+HUNDREDTH = Decimal("0.01")
+
+
+def current_thresholds() -> Limits:
+    return AdvisorThresholds.load().as_engine()
+
+
+# Warnings for many deals.
+
+
+@dataclass(frozen=True)
+class DealAdvice:
+    deal_id: int
+    # "snapshot" when judged on the frozen quote the approvers see, "live" for a draft's quote.
+    source: str
+    warnings: tuple[Warning, ...] = ()
+    error: str = ""
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(w.code for w in self.warnings)
+
+
+def _frozen_inputs(deals: list[Deal]) -> dict[int, QuoteInput]:
+    """The latest snapshot's input of each judged deal whose snapshot is of its current revision."""
+    judged = [d for d in deals if d.status != Deal.Status.DRAFT]
+    if not judged:
+        return {}
+    latest = QuoteSnapshot.objects.filter(deal_id=OuterRef("deal_id")).order_by("-created_at", "-id")
+    revision = {d.pk: d.revision for d in judged}
+    return {
+        s.deal_id: quote_input_from_primitive(s.inputs)
+        for s in QuoteSnapshot.objects.filter(
+            deal_id__in=list(revision), pk=Subquery(latest.values("pk")[:1])
+        ).only("deal_id", "revision", "inputs")
+        if s.revision == revision[s.deal_id]
+    }
+
+
+def _judge(quote: QuoteInput | EngineInputError, limits: Limits) -> tuple[tuple[Warning, ...], str]:
+    try:
+        if isinstance(quote, EngineInputError):
+            raise quote
+        return advise(quote, compute_quote(quote), limits), ""
+    except EngineInputError as error:
+        return (), str(error)
+
+
+def advice_for(deals: Iterable[Deal], limits: Limits | None = None) -> dict[int, DealAdvice]:
+    """Each deal's warnings: from its frozen quote once submitted (what the approvers judge),
+    from a live quote while it is a draft. A fixed number of queries for any number of deals."""
+    deals = list(deals)
+    if not deals:
+        return {}
+    limits = limits or current_thresholds()
+    frozen = _frozen_inputs(deals)
+    live = quote_inputs([d.pk for d in deals if d.pk not in frozen])
+    advice = {}
+    for deal in deals:
+        source = "snapshot" if deal.pk in frozen else "live"
+        warnings, error = _judge(frozen.get(deal.pk) or live[deal.pk], limits)
+        advice[deal.pk] = DealAdvice(deal.pk, source, warnings, error)
+    return advice
+
+
+def warnings_for_snapshot(snapshot: QuoteSnapshot, limits: Limits | None = None) -> tuple[Warning, ...]:
+    """The warnings of a frozen quote: its input replayed through the engine (same figures, by the
+    snapshot's guarantee) and judged with the current thresholds."""
+    quote = quote_input_from_primitive(snapshot.inputs)
+    return advise(quote, compute_quote(quote), limits or current_thresholds())
+
+
+def warning_reason(warning: Warning) -> str:
+    """One line for an approval step's reason or a list cell."""
+    return (
+        f"{warning.title.lower()}: {warning.figure.label.lower()} {warning.figure.display} "
+        f"against {warning.threshold.label.lower()} {warning.threshold.display}"
+    )
+
+
+def advisor_rule_reason(code: str, warnings: Mapping[str, Warning]) -> str | None:
+    """Why an approval rule on advisor warning `code` applies, or None; `warnings` by code."""
+    warning = warnings.get(code)
+    return None if warning is None else "advisor warning " + warning_reason(warning)
+
+
+# Plan comparison: the deal's expected volumes under every other published plan.
+
+
+@dataclass(frozen=True)
+class PlanOption:
+    version: PlanVersion
+    is_current: bool
+    quote: QuoteInput | None
+    result: QuoteResult | None
+    warnings: tuple[Warning, ...]
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    deal: Deal
+    growth: Decimal
+    # (value unit, monthly quantity after growth) of each work unit the deal expects.
+    volumes: tuple[tuple[str, Decimal], ...]
+    options: tuple[PlanOption, ...]
+
+    def chart(self) -> dict:
+        """Series for the side-by-side chart, as strings of the engine's Decimals."""
+        priced = [o for o in self.options if o.result is not None]
+        sims = [o.result.simulation for o in priced]
+        return {
+            "labels": [str(o.version) for o in priced],
+            "bill_p50": [str(s.bill_p50) for s in sims],
+            "bill_p90": [str(s.bill_p90) for s in sims],
+            "margin_p10": [str(s.margin_p10) for s in sims],
+            "margin_p50": [str(s.margin_p50) for s in sims],
+            "floor": [str(o.quote.margin_floor) for o in priced],
+            "currency": self.deal.currency,
+        }
+
+
+def check_growth(growth: Decimal) -> Decimal:
+    if not isinstance(growth, Decimal) or not growth.is_finite() or not GROWTH_MIN <= growth <= GROWTH_MAX:
+        raise EngineInputError({"growth": [f"must be a number from {GROWTH_MIN} to {GROWTH_MAX}."]})
+    return growth
+
+
+def grown(quote: QuoteInput, growth: Decimal) -> QuoteInput:
+    """The same deal with every expected volume multiplied by `growth`."""
+    return replace(
+        quote, volumes=tuple(replace(v, monthly_quantity=v.monthly_quantity * growth) for v in quote.volumes)
+    )
+
+
+def compare_plans(deal_id: int, growth: Decimal = ONE, limits: Limits | None = None) -> Comparison:
+    """The deal priced as it is and under every published plan version in its currency that could
+    price its work (one that meters some of its work units, or meters nothing), its volumes
+    multiplied by `growth`. A fixed number of queries, whatever the number of plans."""
+    check_growth(growth)
+    limits = limits or current_thresholds()
+    deal = (
+        Deal.objects.select_related("customer", "plan_version__plan")
+        .prefetch_related("volumes__work_unit", "cost_lines__work_unit")
+        .get(pk=deal_id)
+    )
+    versions = list(
+        PlanVersion.objects.filter(
+            Q(status=PlanVersion.Status.PUBLISHED, plan__currency=deal.currency) | Q(pk=deal.plan_version_id)
+        ).select_related("plan")
+    )
+    components: dict[int, list[PriceComponentRow]] = defaultdict(list)
+    for row in (
+        PriceComponentRow.objects.filter(version__in=versions)
+        .select_related("work_unit")
+        .prefetch_related(Prefetch("tiers", queryset=PriceTier.objects.order_by("lower")))
+    ):
+        components[row.version_id].append(row)
+    risks: dict[int, list[RiskAdjustmentRow]] = defaultdict(list)
+    for risk in RiskAdjustmentRow.objects.filter(version__in=versions):
+        risks[risk.version_id].append(risk)
+
+    deal_units = {v.work_unit_id for v in deal.volumes.all()}
+    unit_ids = deal_units | {c.work_unit_id for c in deal.cost_lines.all()}
+    unit_ids |= {c.work_unit_id for rows in components.values() for c in rows if c.work_unit_id}
+    units = {u.id: u for u in WorkUnit.objects.filter(id__in=unit_ids)}
+    catalog = CatalogCosts(unit_ids)
+
+    def fits(version: PlanVersion) -> bool:
+        metered = {c.work_unit_id for c in components[version.pk] if c.charge_model in METERED_CHARGES}
+        return version.pk == deal.plan_version_id or not metered or bool(metered & deal_units)
+
+    options = []
+    for version in sorted(
+        filter(fits, versions),
+        key=lambda v: (v.pk != deal.plan_version_id, v.plan.name, -v.number),
+    ):
+        twin = copy.copy(deal)
+        twin.plan_version = version
+        quote = result = None
+        warnings: tuple[Warning, ...] = ()
+        error = ""
+        try:
+            quote = grown(
+                build_quote_input(twin, components[version.pk], risks[version.pk], units, catalog), growth
+            )
+            result = compute_quote(quote)
+            warnings = advise(quote, result, limits)
+        except EngineInputError as exc:
+            quote, result, error = None, None, str(exc)
+        options.append(
+            PlanOption(version, version.pk == deal.plan_version_id, quote, result, warnings, error)
+        )
+    volumes = tuple(
+        (v.work_unit.value_unit, v.monthly_quantity * growth)
+        for v in sorted(deal.volumes.all(), key=lambda v: v.work_unit.code)
+    )
+    return Comparison(deal, growth, volumes, tuple(options))
+
+
+# The renewal view: quoted against realized, the usage trend, the price that restores the floor.
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Monthly volumes of one work unit and their least-squares slope."""
+
+    months: tuple[tuple[date, Decimal], ...]
+    slope: Decimal | None
+    monthly_growth: Decimal | None
+    latest_vs_quoted: Decimal | None
+
+
+@dataclass(frozen=True)
+class UnitRenewal:
+    work_unit: str
+    quoted_quantity: Decimal | None
+    realized_quantity: Decimal
+    quoted_acceptance_rate: Decimal | None
+    acceptance_rate: Decimal | None
+    override_rate: Decimal | None
+    quoted_cost_per_unit: Decimal | None
+    cost_per_unit: Decimal | None
+    quoted_price_per_task: Decimal | None
+    floor_price_per_task: Decimal | None
+    trend: Trend
+
+
+@dataclass(frozen=True)
+class DealRenewal:
+    deal: Deal
+    floor: Decimal | None
+    figures: RealizedFigures
+    window: tuple[PeriodFigures, ...]
+    units: tuple[UnitRenewal, ...]
+    quoted_margin: Decimal | None
+    margin: Decimal | None
+    revenue: Decimal | None
+    cost: Decimal | None
+    required_revenue: Decimal | None
+
+    @property
+    def below_floor(self) -> bool:
+        return self.floor is not None and self.margin is not None and self.margin < self.floor
+
+    @property
+    def monthly_volumes(self) -> list[tuple[str, list[Decimal | None]]]:
+        """Each work unit's volume in every month of performed work (None for a month without)."""
+        periods = [p.period for p in self.figures.periods]
+        return [(u.work_unit, [dict(u.trend.months).get(p) for p in periods]) for u in self.units]
+
+    @property
+    def price_change(self) -> Decimal | None:
+        """The change of the whole price that brings the realized margin back to the floor."""
+        if not self.below_floor or self.required_revenue is None or not self.revenue:
+            return None
+        return ratio(self.required_revenue / self.revenue - ONE)
+
+
+@dataclass(frozen=True)
+class Renewal:
+    customer: Customer
+    deals: tuple[DealRenewal, ...]
+    window_months: int = RENEWAL_WINDOW_MONTHS
+
+
+def _month_index(first: date, month: date) -> int:
+    return (month.year - first.year) * 12 + month.month - first.month
+
+
+def trend(months: list[tuple[date, Decimal]], quoted: Decimal | None) -> Trend:
+    """The least-squares slope of monthly volume (units per month), and that slope as a share of
+    the average month: the usage trend a renewal conversation starts from."""
+    slope = growth = None
+    if len(months) >= 2:
+        xs = [Decimal(_month_index(months[0][0], m)) for m, _ in months]
+        ys = [q for _, q in months]
+        x_mean = sum(xs, ZERO) / len(xs)
+        y_mean = sum(ys, ZERO) / len(ys)
+        spread = sum(((x - x_mean) ** 2 for x in xs), ZERO)
+        exact = sum(((x - x_mean) * (y - y_mean) for x, y in zip(xs, ys, strict=True)), ZERO) / spread
+        slope = exact.quantize(HUNDREDTH)
+        growth = ratio(exact / y_mean) if y_mean > 0 else None
+    latest = months[-1][1] if months else None
+    return Trend(
+        months=tuple(months),
+        slope=slope,
+        monthly_growth=growth,
+        latest_vs_quoted=ratio(latest / quoted) if latest is not None and quoted else None,
+    )
+
+
+def _deal_renewal(
+    deal: Deal, figures: RealizedFigures, frozen: tuple[QuoteInput, dict] | None
+) -> DealRenewal:
+    quote, result = frozen if frozen else (None, None)
+    floor = quote.margin_floor if quote else None
+    window = figures.periods[-RENEWAL_WINDOW_MONTHS:]
+    months = len(window)
+    quoted = figures.quoted
+    prices = {t["work_unit"]: Decimal(t["price_per_task"]) for t in result["task_margins"]} if result else {}
+
+    series: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    for period in figures.periods:
+        for unit in period.units:
+            series[unit.work_unit].append((period.period, unit.quantity))
+    codes = sorted(set(series) | (set(quoted.units) if quoted else set()))
+    units = []
+    for code in codes:
+        in_window = [u for p in window for u in p.units if u.work_unit == code]
+        quantity = sum((u.quantity for u in in_window), ZERO)
+        cost = sum((u.cost for u in in_window), ZERO)
+        cost_per_unit = per_unit(cost, quantity)
+        quoted_unit = quoted.units.get(code) if quoted else None
+        units.append(
+            UnitRenewal(
+                work_unit=code,
+                quoted_quantity=quoted_unit.monthly_quantity if quoted_unit else None,
+                realized_quantity=(quantity / months).quantize(HUNDREDTH) if months else ZERO,
+                quoted_acceptance_rate=quoted_unit.acceptance_rate if quoted_unit else None,
+                acceptance_rate=rate(sum((u.accepted for u in in_window), ZERO), quantity),
+                override_rate=rate(sum((u.overridden for u in in_window), ZERO), quantity),
+                quoted_cost_per_unit=quoted_unit.cost_per_unit if quoted_unit else None,
+                cost_per_unit=cost_per_unit,
+                quoted_price_per_task=prices.get(code),
+                floor_price_per_task=(
+                    floor_price(cost_per_unit, floor)
+                    if cost_per_unit is not None and floor is not None
+                    else None
+                ),
+                trend=trend(series[code], quoted_unit.monthly_quantity if quoted_unit else None),
+            )
+        )
+
+    revenue = cost = required = margin = None
+    if months and quote is not None:
+        revenue = money(sum((p.revenue for p in window), ZERO) / months)
+        cost = money(sum((p.cost for p in window), ZERO) / months + quote.fixed_monthly_cost)
+        margin = gross_margin(revenue, cost)
+        required = floor_price(cost, floor)
+    return DealRenewal(
+        deal=deal,
+        floor=floor,
+        figures=figures,
+        window=window,
+        units=tuple(units),
+        quoted_margin=quoted.margin if quoted else None,
+        margin=margin,
+        revenue=revenue,
+        cost=cost,
+        required_revenue=required,
+    )
+
+
+def customer_renewal(customer: Customer, user) -> Renewal:
+    """The customer's approved and won deals the user may see, each quoted against realized.
+    A fixed number of queries, whatever the number of deals and months."""
+    deals = list(
+        deals_visible_to(user)
+        .filter(customer=customer, status__in=RENEWING_STATES)
+        .select_related("plan_version__plan", "owner")
+        .order_by("name", "id")
+    )
+    ids = [d.pk for d in deals]
+    figures = realized_figures(ids)
+    frozen = latest_quotes(ids)
+    return Renewal(
+        customer=customer,
+        deals=tuple(_deal_renewal(d, figures[d.pk], frozen.get(d.pk)) for d in deals),
+    )

@@ -1,0 +1,475 @@
+"""The chapter's operating table as warnings: each pricing surface's danger, measured on one deal.
+
+| surface | danger                             | measured as                                        |
+|---------|------------------------------------|----------------------------------------------------|
+| access  | underprices automation-heavy users | margin at P50 usage below the floor, when seats    |
+|         |                                    | pay for work no meter charges                      |
+| usage   | budget anxiety                     | the buyer's monthly bill P90 / P50 above a ratio   |
+| outcome | attribution and vendor risk        | outcome fees on work whose attribution is not      |
+|         |                                    | defensible, or revenue P10 below the monthly cost  |
+| hybrid  | billing complexity                 | more billable meters than a set number             |
+
+Pure: engine inputs, the engine's result and the thresholds in, warnings out. Each warning carries
+the figure that triggered it, the threshold it crossed and what would fix it. Every fix amount is
+the least whole-cent amount for which the engine itself, run on the input changed by that fix
+(`dataclasses.replace`), meets the condition: nothing is estimated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
+
+from .costs import cost_per_task
+from .margin import task_margin
+from .money import CENT, HUNDRED, ONE, ZERO, EngineInputError, money, ratio
+from .quote import compute_quote
+from .risk import applicable
+from .solve import least_cents
+from .types import METERED_CHARGES, ChargeModel, PriceComponent, QuoteInput, QuoteResult, Surface
+from .usage import Z_P50, Z_P90, at_usage, exact_only
+
+# Codes of the components a fix adds to a copy of the deal's input.
+ADVISED_COMMITMENT = "advised-commitment"
+ADVISED_FEE = "advised-fee"
+
+
+@dataclass(frozen=True)
+class AdvisorThresholds:
+    """The limits Finance keeps as data (see `pricing.models.AdvisorThresholds`)."""
+
+    # Budget anxiety: the buyer's monthly bill P90 may be at most this multiple of its P50.
+    max_bill_ratio: Decimal = Decimal("1.50")
+    # Outcome risk: revenue P10 must cover at least this multiple of the expected monthly cost.
+    min_revenue_p10_cover: Decimal = Decimal("1.00")
+    # Billing complexity: at most this many billable meters.
+    max_billable_meters: int = 2
+
+
+class Code(StrEnum):
+    SEAT_UNDERPRICED = "seat_underpriced"
+    BUDGET_ANXIETY = "budget_anxiety"
+    ATTRIBUTION_RISK = "attribution_risk"
+    BILLING_COMPLEXITY = "billing_complexity"
+
+
+TITLES = {
+    Code.SEAT_UNDERPRICED: "Underprices automation-heavy users",
+    Code.BUDGET_ANXIETY: "Budget anxiety",
+    Code.ATTRIBUTION_RISK: "Attribution and vendor risk",
+    Code.BILLING_COMPLEXITY: "Billing complexity",
+}
+SURFACES = {
+    Code.SEAT_UNDERPRICED: Surface.ACCESS.value,
+    Code.BUDGET_ANXIETY: Surface.USAGE.value,
+    Code.ATTRIBUTION_RISK: Surface.OUTCOME.value,
+    Code.BILLING_COMPLEXITY: "hybrid",
+}
+
+
+class Kind(StrEnum):
+    MONEY = "money"
+    RATIO = "ratio"
+    MULTIPLE = "multiple"
+    QUANTITY = "quantity"
+    COUNT = "count"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: Decimal | int | str | None
+    kind: Kind = Kind.MONEY
+    unit: str = ""
+
+    @property
+    def display(self) -> str:
+        value = self.value
+        if value is None:
+            return "—"
+        if self.kind is Kind.MONEY:
+            text = f"{value:,.2f}"
+        elif self.kind is Kind.RATIO:
+            text = f"{value * 100:.1f}%"
+        elif self.kind is Kind.MULTIPLE:
+            text = f"{value:.2f}×"
+        elif self.kind is Kind.QUANTITY:
+            text = f"{value.normalize():,f}"
+        else:
+            text = f"{value:,}" if self.kind is Kind.COUNT else str(value)
+        return f"{text} {self.unit}" if self.unit else text
+
+
+@dataclass(frozen=True)
+class Warning:
+    surface: str
+    code: str
+    title: str
+    finding: str
+    figure: Figure
+    threshold: Figure
+    fix: str
+    fix_figures: tuple[Figure, ...] = ()
+
+
+def advise(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThresholds) -> tuple[Warning, ...]:
+    """Every danger of the operating table this deal runs into, with its figure and its fix."""
+    _validate(thresholds)
+    checks = (_seat, _budget, _attribution, _complexity)
+    return tuple(w for w in (check(quote, result, thresholds) for check in checks) if w is not None)
+
+
+def _validate(thresholds: AdvisorThresholds) -> None:
+    errors: dict[str, list[str]] = {}
+    for name in ("max_bill_ratio", "min_revenue_p10_cover"):
+        if not isinstance(getattr(thresholds, name), Decimal):
+            errors[f"thresholds.{name}"] = ["must be a Decimal."]
+    if not errors:
+        if thresholds.max_bill_ratio < ONE:
+            errors["thresholds.max_bill_ratio"] = ["must be at least 1: a bill's P90 is never below its P50."]
+        if thresholds.min_revenue_p10_cover < 0:
+            errors["thresholds.min_revenue_p10_cover"] = ["must not be negative."]
+    if not isinstance(thresholds.max_billable_meters, int) or thresholds.max_billable_meters < 0:
+        errors["thresholds.max_billable_meters"] = ["must be a whole number, zero or more."]
+    if errors:
+        raise EngineInputError(errors)
+
+
+def floor_price(cost: Decimal, floor: Decimal) -> Decimal | None:
+    """The least price, in cents, whose chapter margin (price - cost) / price meets `floor`.
+
+    None when no price can: a floor of 100% or more leaves nothing for cost.
+    """
+    if floor >= ONE:
+        return None
+
+    def holds(price: Decimal) -> bool:
+        margin = task_margin(price, [cost])
+        return margin is not None and margin >= floor
+
+    return least_cents(cost / (ONE - floor), holds)
+
+
+def _stack_factors(quote: QuoteInput) -> tuple[Decimal, Decimal, Decimal]:
+    """(keep, fee, after_discount): net = (subtotal * keep + fee) * after_discount, before cents."""
+    risk = applicable(quote.risk_adjustments, quote.risk_selection)
+    keep = ONE + (risk.uplift_pct - risk.discount_pct) / HUNDRED
+    return keep, risk.fee, ONE - quote.discount_pct / HUNDRED
+
+
+def _value_units(quote: QuoteInput, codes: list[str]) -> str:
+    """The work units by what the customer calls them."""
+    specs = {w.code: w.value_unit for w in quote.work_units}
+    return ", ".join(specs.get(code, code) for code in codes)
+
+
+def _money(amount: Decimal, currency: str, label: str) -> Figure:
+    return Figure(label, amount, Kind.MONEY, currency)
+
+
+# Seat / access: seats that pay for work no meter charges.
+
+
+def _with_seat_price(quote: QuoteInput, seats: list[PriceComponent], price: Decimal) -> QuoteInput | None:
+    """The input with the per-seat components adding up to `price` (the first one absorbs the change)."""
+    first = seats[0].amount + price - sum((c.amount for c in seats), ZERO)
+    if first < 0:
+        return None
+    return replace(
+        quote,
+        components=tuple(
+            replace(c, amount=first) if c.code == seats[0].code else c for c in quote.components
+        ),
+    )
+
+
+def _seat(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThresholds) -> Warning | None:
+    seats = sorted(
+        (c for c in quote.components if c.charge_model is ChargeModel.PER_SEAT), key=lambda c: c.code
+    )
+    if not seats or quote.seats <= 0:
+        return None
+    metered = {c.work_unit for c in quote.components if c.charge_model in METERED_CHARGES}
+    unmetered = sorted(
+        v.work_unit for v in quote.volumes if v.work_unit not in metered and v.monthly_quantity > 0
+    )
+    if not unmetered:
+        return None
+    median = exact_only(at_usage(quote, Z_P50))
+    at_median = compute_quote(median)
+    floor = quote.margin_floor
+    margin = at_median.gross_margin
+    if margin is not None and margin >= floor:
+        return None
+
+    currency = quote.currency
+    per_task = cost_per_task(quote.cost_lines, applicable(quote.risk_adjustments, quote.risk_selection))
+    work = {v.work_unit: v.monthly_quantity for v in median.volumes}
+    work_per_seat = sum((work[u] for u in unmetered), ZERO) / quote.seats
+    cost_per_seat = money(sum((work[u] * per_task.get(u, ZERO) for u in unmetered), ZERO) / quote.seats)
+    seat_price = sum((c.amount for c in seats), ZERO)
+    room = money(seat_price * (ONE - floor))
+
+    fix_price = None
+    keep, _, after = _stack_factors(median)
+    if floor < ONE and keep > 0 and after > 0:
+
+        def holds(price: Decimal) -> bool:
+            changed = _with_seat_price(median, seats, price)
+            if changed is None:
+                return False
+            reached = compute_quote(changed).gross_margin
+            return reached is not None and reached >= floor
+
+        needed = at_median.monthly_cost / (ONE - floor)
+        fix_price = least_cents(
+            seat_price + (needed - at_median.net_monthly) / (keep * after * quote.seats), holds
+        )
+
+    names = _value_units(quote, unmetered)
+    finding = (
+        f"Seats pay for work no meter charges ({names}). At P50 usage each seat brings "
+        f"{Figure('', work_per_seat.quantize(CENT), Kind.QUANTITY).display} units of it, costing "
+        f"{cost_per_seat:,.2f} {currency}, against a seat price of {seat_price:,.2f} {currency} that leaves "
+        f"{room:,.2f} {currency} for cost at the floor; the margin at P50 usage is "
+        f"{Figure('', margin, Kind.RATIO).display}, below the floor of "
+        f"{Figure('', floor, Kind.RATIO).display}."
+    )
+    if fix_price is None:
+        fix = "No seat price meets the floor with this discount and these risk terms; meter the work instead."
+    else:
+        fix = (
+            f"A seat price of {fix_price:,.2f} {currency} meets the floor at P50 usage, or meter {names} "
+            "so heavy automation pays its own way."
+        )
+    return Warning(
+        surface=SURFACES[Code.SEAT_UNDERPRICED],
+        code=Code.SEAT_UNDERPRICED,
+        title=TITLES[Code.SEAT_UNDERPRICED],
+        finding=finding,
+        figure=Figure("Margin at P50 usage", margin, Kind.RATIO),
+        threshold=Figure("Margin floor", floor, Kind.RATIO),
+        fix=fix,
+        fix_figures=(
+            _money(fix_price, currency, "Seat price that meets the floor at P50 usage"),
+            _money(seat_price, currency, "Seat price now"),
+            _money(cost_per_seat, currency, "Cost per seat at P50 usage"),
+            _money(room, currency, "Cost the floor leaves room for per seat"),
+        ),
+    )
+
+
+# Usage: a bill the buyer cannot predict.
+
+
+def _with_commitment(quote: QuoteInput, amount: Decimal) -> QuoteInput:
+    """The input with one minimum monthly commitment of `amount` in place of any it had."""
+    commitments = [c for c in quote.components if c.charge_model is ChargeModel.MINIMUM_COMMITMENT]
+    others = tuple(c for c in quote.components if c.charge_model is not ChargeModel.MINIMUM_COMMITMENT)
+    if commitments:
+        kept = replace(commitments[0], amount=amount)
+    else:
+        kept = PriceComponent(
+            ADVISED_COMMITMENT, ChargeModel.MINIMUM_COMMITMENT, amount, label="Minimum monthly commitment"
+        )
+    return replace(quote, components=(*others, kept))
+
+
+def _budget(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThresholds) -> Warning | None:
+    if not any(c.surface is Surface.USAGE for c in quote.components):
+        return None
+    sim = result.simulation
+    limit = thresholds.max_bill_ratio
+    if sim.bill_p90 <= limit * sim.bill_p50:
+        return None
+    currency = quote.currency
+    spread = ratio(sim.bill_p90 / sim.bill_p50) if sim.bill_p50 > 0 else None
+    floor = quote.margin_floor
+
+    fixes: list[Figure] = []
+    advice: list[str] = []
+    keep, fee, after = _stack_factors(quote)
+    if keep > 0 and after > 0:
+
+        def bounded(amount: Decimal) -> bool:
+            bill = compute_quote(_with_commitment(quote, amount)).simulation
+            return bill.bill_p90 <= limit * bill.bill_p50
+
+        unmetered = sum(
+            (ln.amount for ln in result.lines if ln.charge_model in (ChargeModel.FLAT, ChargeModel.PER_SEAT)),
+            ZERO,
+        )
+        current = sum(
+            (c.amount for c in quote.components if c.charge_model is ChargeModel.MINIMUM_COMMITMENT), ZERO
+        )
+        start = (sim.bill_p90 / (limit * after) - fee) / keep - unmetered
+        commitment = least_cents(max(start, current), bounded)
+        committed = compute_quote(_with_commitment(quote, commitment))
+        fixes += [
+            _money(commitment, currency, "Minimum monthly commitment that bounds the bill"),
+            _money(committed.simulation.bill_p50, currency, "Bill P50 with it"),
+            _money(committed.simulation.bill_p90, currency, "Bill P90 with it"),
+            Figure("Margin P50 with it", committed.simulation.margin_p50, Kind.RATIO),
+        ]
+        advice.append(
+            f"A minimum monthly commitment of {commitment:,.2f} {currency} brings the bill to P50 "
+            f"{committed.simulation.bill_p50:,.2f} / P90 {committed.simulation.bill_p90:,.2f}, within "
+            f"{limit}× (a commitment only adds revenue, so the margin floor holds)."
+        )
+
+    cap = (limit * sim.bill_p50).quantize(CENT, rounding=ROUND_FLOOR)
+    heavy_cost = compute_quote(exact_only(at_usage(quote, Z_P90))).monthly_cost
+    safe_cap = floor_price(heavy_cost, floor)
+    fixes += [
+        _money(cap, currency, "Monthly cap that bounds the bill"),
+        _money(heavy_cost, currency, "Monthly cost at P90 usage"),
+        _money(safe_cap, currency, "Lowest cap that keeps the floor at P90 usage"),
+    ]
+    if safe_cap is not None and cap >= safe_cap:
+        advice.append(
+            f"Or cap the monthly bill at {cap:,.2f} {currency}: even a P90-usage month, costing "
+            f"{heavy_cost:,.2f}, keeps the margin floor under that cap."
+        )
+    else:
+        advice.append(
+            f"A cap at {cap:,.2f} {currency} would not keep the floor: a P90-usage month costs "
+            f"{heavy_cost:,.2f}, so no cap below {Figure('', safe_cap).display} keeps it."
+        )
+    finding = (
+        f"The customer's monthly bill runs from P50 {sim.bill_p50:,.2f} to P90 {sim.bill_p90:,.2f} {currency}"
+        + (f", {spread:.2f}×" if spread is not None else "")
+        + f": more than {limit}× is hard for a buyer to budget."
+    )
+    return Warning(
+        surface=SURFACES[Code.BUDGET_ANXIETY],
+        code=Code.BUDGET_ANXIETY,
+        title=TITLES[Code.BUDGET_ANXIETY],
+        finding=finding,
+        figure=Figure("Bill P90 / P50", spread, Kind.MULTIPLE),
+        threshold=Figure("Highest bill P90 / P50", limit, Kind.MULTIPLE),
+        fix=" ".join(advice),
+        fix_figures=tuple(fixes),
+    )
+
+
+# Outcome: revenue that depends on results someone else may claim, or that may not come.
+
+
+def _with_fee(quote: QuoteInput, amount: Decimal) -> QuoteInput:
+    fee = PriceComponent(ADVISED_FEE, ChargeModel.FLAT, amount, label="Platform fee")
+    return replace(quote, components=(*quote.components, fee))
+
+
+def _attribution(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThresholds) -> Warning | None:
+    outcome = [c for c in quote.components if c.charge_model is ChargeModel.OUTCOME]
+    if not outcome:
+        return None
+    specs = {w.code: w for w in quote.work_units}
+    weak = _value_units(
+        quote,
+        sorted(
+            {
+                c.work_unit
+                for c in outcome
+                if c.work_unit in specs and not specs[c.work_unit].attribution_defensible
+            }
+        ),
+    )
+    needed = money(thresholds.min_revenue_p10_cover * result.monthly_cost)
+    revenue_p10 = result.simulation.bill_p10
+    short = revenue_p10 < needed
+    if not weak and not short:
+        return None
+    currency = quote.currency
+    findings, advice = [], []
+    fixes = [
+        _money(revenue_p10, currency, "Revenue P10"),
+        _money(result.monthly_cost, currency, "Expected monthly cost"),
+    ]
+    if weak:
+        findings.append(
+            f"Outcome fees are charged on {weak}, whose attribution to the automation is not defensible."
+        )
+        advice.append(
+            f"Price {weak} per unit of work rather than per outcome, or agree in writing how "
+            "results are attributed."
+        )
+    if short:
+        findings.append(
+            f"In one month in ten revenue falls to {revenue_p10:,.2f} {currency} or less, below "
+            f"{thresholds.min_revenue_p10_cover}× the expected cost of {result.monthly_cost:,.2f}."
+        )
+        keep, _, after = _stack_factors(quote)
+        if keep > 0 and after > 0:
+
+            def covered(amount: Decimal) -> bool:
+                return compute_quote(_with_fee(quote, amount)).simulation.bill_p10 >= needed
+
+            fee = least_cents((needed - revenue_p10) / (keep * after), covered)
+            lifted = compute_quote(_with_fee(quote, fee)).simulation.bill_p10
+            fixes += [
+                _money(fee, currency, "Platform fee that lifts revenue P10 to cover cost"),
+                _money(lifted, currency, "Revenue P10 with it"),
+            ]
+            advice.append(
+                f"A platform fee of {fee:,.2f} {currency} a month lifts revenue P10 to {lifted:,.2f}."
+            )
+        else:
+            advice.append("No fee lifts revenue while the deal is discounted in full.")
+    if short:
+        figure = _money(revenue_p10, currency, "Revenue P10")
+        threshold = _money(needed, currency, "Monthly cost covered")
+    else:
+        figure = Figure("Outcome pricing on", weak, Kind.TEXT)
+        threshold = Figure("Attribution", "defensible", Kind.TEXT)
+    return Warning(
+        surface=SURFACES[Code.ATTRIBUTION_RISK],
+        code=Code.ATTRIBUTION_RISK,
+        title=TITLES[Code.ATTRIBUTION_RISK],
+        finding=" ".join(findings),
+        figure=figure,
+        threshold=threshold,
+        fix=" ".join(advice),
+        fix_figures=tuple(fixes),
+    )
+
+
+# Hybrid: more meters than a buyer can reconcile with an invoice.
+
+
+def _complexity(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThresholds) -> Warning | None:
+    meters = [c for c in quote.components if c.charge_model in METERED_CHARGES]
+    limit = thresholds.max_billable_meters
+    if len(meters) <= limit:
+        return None
+    currency = quote.currency
+    amounts = {line.code: line.amount for line in result.lines}
+    fold = sorted(meters, key=lambda c: (amounts[c.code], c.code))[: len(meters) - limit]
+    folded = sum((amounts[c.code] for c in fold), ZERO)
+    codes = {c.code for c in fold}
+    kept = tuple(c for c in quote.components if c.code not in codes)
+    net_after = compute_quote(exact_only(_with_fee(replace(quote, components=kept), folded))).net_monthly
+    labels = ", ".join(c.label or c.code for c in fold)
+    return Warning(
+        surface=SURFACES[Code.BILLING_COMPLEXITY],
+        code=Code.BILLING_COMPLEXITY,
+        title=TITLES[Code.BILLING_COMPLEXITY],
+        finding=(
+            f"The bill has {len(meters)} meters ({', '.join(c.label or c.code for c in meters)}); "
+            f"each is a line the buyer must reconcile and the sale must explain."
+        ),
+        figure=Figure("Billable meters", len(meters), Kind.COUNT),
+        threshold=Figure("Most billable meters", limit, Kind.COUNT),
+        fix=(
+            f"Bill on at most {limit} meters: fold {labels} (together {folded:,.2f} {currency} a month at "
+            f"the expected volumes) into a platform fee; the net monthly price becomes {net_after:,.2f}."
+        ),
+        fix_figures=(
+            Figure("Meters to fold", len(fold), Kind.COUNT),
+            _money(folded, currency, "Their monthly amount, as a platform fee"),
+            _money(net_after, currency, "Net monthly price after folding"),
+            _money(result.net_monthly, currency, "Net monthly price now"),
+        ),
+    )
