@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+import pricing.admin_advisor  # noqa: F401  (registers the advisor thresholds)
 from pricing import services
 from pricing.engine import EngineInputError
 from pricing.engine.charges import validate_tiers
@@ -207,4 +208,3 @@ class PricingPlanAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "currency"]
     search_fields = ["name", "code"]
     inlines = [PlanVersionInline]
-import pricing.admin_advisor  # noqa: E402, F401

@@ -11,8 +11,8 @@ from django.contrib.auth.models import Group
 from deals.models import Customer, Team
 from deals.services import deal_create
 from pricing import services as pricing_services
-from proofs.demo import accept_demo_evidence, submit_demo_evidence
 from pricing.models import CostComponent, PriceComponent, PriceTier, PricingPlan, WorkUnit
+from proofs.demo import accept_demo_evidence, submit_demo_evidence
 
 PASSWORD = "a-long-test-password-42"
 
