@@ -23,6 +23,7 @@ from deals.models import (
 from deals.roles import SEES_ALL_DEALS, group_names
 from deals.selectors import approval_queue, deal_review, deals_visible_to
 from pricing.models import PlanVersion
+from proofs.selectors import checklists_for
 
 
 def report_error(modeladmin, request, error: ValidationError) -> None:
@@ -291,11 +292,15 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
     def queue_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
+        deals = list(approval_queue(request.user))
+        checklists = checklists_for(deals)
+        for deal in deals:
+            deal.checklist = checklists[deal.pk]
         context = {
             **self.admin_site.each_context(request),
             "title": "Approval queue",
             "opts": self.opts,
-            "deals": approval_queue(request.user),
+            "deals": deals,
         }
         return TemplateResponse(request, "admin/deals/deal/queue.html", context)
 

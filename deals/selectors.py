@@ -92,7 +92,12 @@ def deal_review(deal: Deal, user) -> dict:
         ),
         None,
     )
+    from deals.advisor import advice_for
+    from proofs.selectors import checklist_for
+
     return {
+        "checklist": checklist_for(deal),
+        "advice": advice_for([deal])[deal.pk],
         "result": result,
         "source": source,
         "snapshot": snapshot,
