@@ -6,7 +6,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from deals import approvals, lifecycle, services
+from deals import (
+    admin_jobs,  # noqa: F401  (registers the flag, job-run and what-if admin)
+    approvals,
+    lifecycle,
+    services,
+)
 from deals.models import (
     ApprovalRule,
     ApprovalStep,

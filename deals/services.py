@@ -46,7 +46,8 @@ def deals_mark_stale(deals: QuerySet) -> int:
         for chunk in chunks(ids):
             recompute_deals.delay(chunk)
 
-    transaction.on_commit(enqueue)
+    # robust: the write has committed; a broker that is down is the stale sweep's to repair.
+    transaction.on_commit(enqueue, robust=True)
     return len(ids)
 
 

@@ -1,13 +1,21 @@
-"""Thin Celery tasks: ids in, services do the work. Safe to run twice."""
+"""Thin Celery tasks: ids in, the work in `deals.jobs` and the services. Safe to run twice.
+
+Acknowledged late (a worker lost mid-task means the message is delivered again), retried with
+backoff on transient errors, enqueued with `transaction.on_commit` by the callers.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+from smtplib import SMTPException
 
-from deals import recompute
+from celery import Task, shared_task
+from django.db import IntegrityError, InterfaceError, OperationalError
 
+from deals import jobs, notifications
+
+TRANSIENT = (ConnectionError, TimeoutError, OperationalError, InterfaceError)
 RETRY = {
-    "autoretry_for": (ConnectionError, TimeoutError),
+    "autoretry_for": TRANSIENT,
     "retry_backoff": True,
     "retry_backoff_max": 300,
     "retry_jitter": True,
@@ -16,11 +24,39 @@ RETRY = {
 }
 
 
+class RecomputeChunkTask(Task):
+    """A chunk that finally fails (not retried, or out of retries) fails its run, with the error."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        jobs.run_fail(kwargs["run_id"], f"chunk of {len(kwargs['deal_ids'])} deals: {jobs.describe(exc)}")
+
+
 @shared_task(**RETRY)
 def recompute_deals(deal_ids: list[int]) -> int:
-    return recompute.recompute_deals(deal_ids)
+    return jobs.recompute_changed(deal_ids)
 
 
 @shared_task(**RETRY)
 def recompute_stale() -> int:
-    return recompute.recompute_stale()
+    return jobs.stale_sweep()
+
+
+@shared_task(base=RecomputeChunkTask, **RETRY)
+def recompute_chunk(*, run_id: int, deal_ids: list[int]) -> int:
+    return jobs.full_recompute_chunk(run_id=run_id, deal_ids=deal_ids)
+
+
+# Two scans at once may both open the same flag; the loser retries and finds it open.
+@shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, IntegrityError)})
+def evaluate_flags() -> int:
+    return jobs.flag_scan()
+
+
+@shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, SMTPException)})
+def notify_new_flags(*, flag_ids: list[int]) -> int:
+    return notifications.new_flags_notify(flag_ids)
+
+
+@shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, SMTPException)})
+def send_manager_digests() -> int:
+    return jobs.manager_digest()

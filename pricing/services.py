@@ -99,15 +99,18 @@ def plan_version_create_draft(*, plan: PricingPlan, copy_from: PlanVersion | Non
 
 
 def deals_following_catalog(*, work_unit_ids, categories) -> QuerySet:
-    """Deals with a cost line that takes its cost from these catalog entries."""
-    return (
-        _deal_model()
-        .objects.filter(
-            cost_lines__work_unit_id__in=work_unit_ids,
-            cost_lines__category__in=categories,
-        )
-        .filter(Q(cost_lines__unit_cost__isnull=True) | Q(cost_lines__cv__isnull=True))
-    )
+    """Deals with a cost line that takes its cost (or its spread) from these catalog entries.
+
+    One condition on one cost line: a deal whose own line overrides the cost is left alone.
+    """
+    from deals.models import DealCostLine
+
+    following = DealCostLine.objects.filter(
+        Q(unit_cost__isnull=True) | Q(cv__isnull=True),
+        work_unit_id__in=work_unit_ids,
+        category__in=categories,
+    ).values("deal_id")
+    return _deal_model().objects.filter(pk__in=following)
 
 
 @transaction.atomic

@@ -1,0 +1,280 @@
+"""Deal flags: what a deal lacks or risks, found by a scan and reviewed by managers.
+
+The scan judges every deal in chunks, a fixed number of queries per chunk. For each deal and
+reason there is at most one live flag: opened once, kept (with its figure refreshed) while the
+condition holds, resolved when it no longer does. A manager may waive an open flag with a
+reason; the waiver lasts until the deal's revision moves past the one it was waived at, and
+then the flag reopens if its condition still holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from deals.checks import has_rollback_path, missing_cost_lines
+from deals.errors import DealError
+from deals.lifecycle import CLOSED_STATES, audit
+from deals.models import AuditEvent, Deal, Flag
+from deals.recompute import chunks
+from deals.roles import MANAGER, in_group
+from deals.selectors import deals_visible_to
+
+R = Flag.Reason
+S = Flag.Status
+LIVE = (S.OPEN, S.WAIVED)
+SCAN_CHUNK = 2000
+# Realized margin may sit this far (as a fraction, 0.05 = 5 points) below the quoted one.
+REALIZED_MARGIN_TOLERANCE = Decimal("0.05")
+# Deals whose evidence has been submitted once and must stay complete.
+EVIDENCE_STATES = frozenset({Deal.Status.SUBMITTED, Deal.Status.CHANGES_REQUESTED, Deal.Status.APPROVED})
+FIGURE_REASONS = (R.MARGIN_BELOW_FLOOR, R.P10_BELOW_FLOOR)
+DETAIL_LENGTH = Flag._meta.get_field("detail").max_length
+
+Key = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class Scan:
+    deals_scanned: int
+    opened: list[int]  # flags opened or reopened by this scan
+    resolved: int
+
+
+def pct(value: Decimal) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def clip(text: str) -> str:
+    return text if len(text) <= DETAIL_LENGTH else text[: DETAIL_LENGTH - 1] + "…"
+
+
+def scanned_deals(ids: list[int]) -> list[Deal]:
+    return list(
+        Deal.objects.filter(id__in=ids)
+        .select_related("plan_version")
+        .only(
+            "id",
+            "status",
+            "owner_id",
+            "rollback_path",
+            "revision",
+            "is_stale",
+            "quote_error",
+            "gross_margin",
+            "margin_p10",
+            "plan_version__margin_floor",
+            # What decides the deal's evidence checklist.
+            "review_level",
+            "indemnity",
+            "compliance_tier",
+            "confidence_tier",
+        )
+    )
+
+
+def conditions(deals: list[Deal]) -> tuple[dict[Key, str], set[Key]]:
+    """Each (deal, reason) whose condition holds, with the figure that raised it; and the pairs
+    that cannot be judged now (the figures of a deal still waiting for its recompute)."""
+    from proofs.selectors import checklists_for
+
+    holds: dict[Key, str] = {}
+    unknown: set[Key] = set()
+    governed = [d for d in deals if d.status not in CLOSED_STATES]
+    missing = missing_cost_lines(governed)
+    for deal in governed:
+        if deal.owner_id is None:
+            holds[deal.id, R.MISSING_OWNER] = "The deal has no owner."
+        if missing[deal.id]:
+            holds[deal.id, R.MISSING_COST_LINE] = "No cost line for " + ", ".join(missing[deal.id]) + "."
+        if not has_rollback_path(deal):
+            holds[deal.id, R.MISSING_ROLLBACK] = "No rollback path: how does the customer fall back?"
+        floor = deal.plan_version.margin_floor
+        if deal.is_stale or deal.quote_error:
+            unknown.update((deal.id, reason) for reason in FIGURE_REASONS)
+        else:
+            if deal.gross_margin is not None and deal.gross_margin < floor:
+                holds[deal.id, R.MARGIN_BELOW_FLOOR] = (
+                    f"Gross margin {pct(deal.gross_margin)} is {pct(floor - deal.gross_margin)} "
+                    f"below the floor of {pct(floor)}."
+                )
+            if deal.margin_p10 is not None and deal.margin_p10 < floor:
+                holds[deal.id, R.P10_BELOW_FLOOR] = (
+                    f"P10 margin {pct(deal.margin_p10)} is {pct(floor - deal.margin_p10)} "
+                    f"below the floor of {pct(floor)}."
+                )
+    checklists = checklists_for(d for d in governed if d.status in EVIDENCE_STATES)
+    for deal_id, checklist in checklists.items():
+        gaps = checklist.submission_gaps()
+        if gaps:
+            holds[deal_id, R.EVIDENCE_INCOMPLETE] = "Evidence missing: " + "; ".join(gaps)
+
+    won = [d for d in deals if d.status == Deal.Status.WON]
+    if won:
+        holds.update(realized_drift(won))
+    return {key: clip(detail) for key, detail in holds.items()}, unknown
+
+
+def realized_drift(won: list[Deal]) -> dict[Key, str]:
+    """Won deals whose latest month's realized margin sits below the quoted one (from the frozen
+    quote) by more than the tolerance."""
+    from proofs.reports import realized_figures
+
+    drifting = {}
+    for deal_id, figures in realized_figures([d.id for d in won]).items():
+        quoted = figures.quoted.margin if figures.quoted else None
+        margin = figures.latest.margin if figures.latest else None
+        if margin is not None and quoted is not None and quoted - margin > REALIZED_MARGIN_TOLERANCE:
+            drifting[deal_id, R.REALIZED_MARGIN_DRIFT] = (
+                f"Realized margin {pct(margin)} in {figures.latest.period:%B %Y} is {pct(quoted - margin)} "
+                f"below the quoted {pct(quoted)} (tolerance {pct(REALIZED_MARGIN_TOLERANCE)})."
+            )
+    return drifting
+
+
+def scan_chunk(deal_ids: list[int]) -> tuple[list[int], int]:
+    """Bring the flags of these deals in line with their conditions; returns (opened, resolved)."""
+    deals = scanned_deals(deal_ids)
+    holds, unknown = conditions(deals)
+    revision = {d.id: d.revision for d in deals}
+    now = timezone.now()
+    with transaction.atomic():
+        # Locked so that a manager's waiver and the scan never overwrite each other.
+        live = list(Flag.objects.select_for_update().filter(deal_id__in=deal_ids, status__in=LIVE))
+        live_keys = {(f.deal_id, f.reason) for f in live}
+        created = Flag.objects.bulk_create(
+            Flag(deal_id=deal_id, reason=reason, detail=detail)
+            for (deal_id, reason), detail in holds.items()
+            if (deal_id, reason) not in live_keys
+        )
+        reopened, refreshed, resolved = [], [], []
+        for flag in live:
+            key = (flag.deal_id, flag.reason)
+            if key not in holds:
+                if key not in unknown:
+                    resolved.append(flag.pk)
+            elif flag.status == S.WAIVED and revision[flag.deal_id] > (flag.waived_revision or 0):
+                flag.status, flag.detail = S.OPEN, holds[key]
+                flag.waived_by, flag.waived_at, flag.waive_reason, flag.waived_revision = None, None, "", None
+                reopened.append(flag)
+            elif flag.detail != holds[key]:
+                flag.detail = holds[key]
+                refreshed.append(flag)
+        Flag.objects.bulk_update(
+            reopened, ["status", "detail", "waived_by", "waived_at", "waive_reason", "waived_revision"]
+        )
+        Flag.objects.bulk_update(refreshed, ["detail"])
+        Flag.objects.filter(pk__in=resolved).update(status=S.RESOLVED, resolved_at=now)
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                deal_id=flag.deal_id,
+                action="flag_reopened",
+                detail={"flag": flag.pk, "reason": flag.reason, "revision": revision[flag.deal_id]},
+            )
+            for flag in reopened
+        )
+    return [f.pk for f in created] + [f.pk for f in reopened], len(resolved)
+
+
+def flags_evaluate(chunk_size: int = SCAN_CHUNK) -> Scan:
+    """Scan every deal not lost; a lost deal's live flags resolve."""
+    ids = list(Deal.objects.exclude(status=Deal.Status.LOST).order_by("id").values_list("id", flat=True))
+    opened: list[int] = []
+    resolved = Flag.objects.filter(status__in=LIVE, deal__status=Deal.Status.LOST).update(
+        status=S.RESOLVED, resolved_at=timezone.now()
+    )
+    for chunk in chunks(ids, chunk_size):
+        chunk_opened, chunk_resolved = scan_chunk(chunk)
+        opened += chunk_opened
+        resolved += chunk_resolved
+    return Scan(deals_scanned=len(ids), opened=opened, resolved=resolved)
+
+
+# ---- the managers' side ---------------------------------------------------------------------
+
+
+def is_manager(user) -> bool:
+    return user.is_authenticated and user.is_active and (user.is_superuser or in_group(user, MANAGER))
+
+
+def flags_for_manager(user) -> QuerySet:
+    """Flags on the deals of the user's team; none for anyone who is not a manager."""
+    if not is_manager(user):
+        return Flag.objects.none()
+    return Flag.objects.filter(deal__in=deals_visible_to(user).values("pk"))
+
+
+def team_of(manager) -> QuerySet:
+    """The people a manager reviews and may assign flags to: the team's members and themselves."""
+    return (
+        get_user_model()
+        .objects.filter(Q(teams__manager=manager) | Q(pk=manager.pk), is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def managed_flag(actor, flag_id: int) -> Flag:
+    if not is_manager(actor):
+        raise DealError({"flag": "Only a manager reviews flags."}, code="forbidden")
+    flag = flags_for_manager(actor).select_for_update().filter(pk=flag_id).first()
+    if flag is None:
+        raise DealError({"flag": "No such flag on your team's deals."}, code="not_found")
+    return flag
+
+
+@transaction.atomic
+def flag_waive(*, flag_id: int, actor, waive_reason: str) -> Flag:
+    """Waive an open flag until the deal changes in a way that matters (its revision moves)."""
+    flag = managed_flag(actor, flag_id)
+    waive_reason = (waive_reason or "").strip()
+    if not waive_reason:
+        raise DealError({"waive_reason": "Say why the flag is waived: a reason is required."})
+    if flag.status != S.OPEN:
+        raise DealError(
+            {"flag": f"This flag is {flag.get_status_display().lower()}; only an open flag can be waived."}
+        )
+    deal = Deal.objects.only("id", "revision").get(pk=flag.deal_id)
+    flag.status = S.WAIVED
+    flag.waived_by, flag.waived_at = actor, timezone.now()
+    flag.waive_reason, flag.waived_revision = waive_reason, deal.revision
+    flag.save(update_fields=["status", "waived_by", "waived_at", "waive_reason", "waived_revision"])
+    audit(
+        deal,
+        actor,
+        "flag_waived",
+        flag=flag.pk,
+        reason=flag.reason,
+        waive_reason=waive_reason,
+        revision=deal.revision,
+    )
+    return flag
+
+
+@transaction.atomic
+def flag_assign(*, flag_id: int, actor, assignee_id: int | None) -> Flag:
+    """Give a live flag to a member of the manager's team (or take it back with None)."""
+    flag = managed_flag(actor, flag_id)
+    if flag.status == S.RESOLVED:
+        raise DealError({"flag": "This flag is resolved; there is nothing left to assign."})
+    assignee = None
+    if assignee_id is not None:
+        assignee = team_of(actor).filter(pk=assignee_id).first()
+        if assignee is None:
+            raise DealError({"assigned_to": "Assign the flag to a member of your team."})
+    flag.assigned_to = assignee
+    flag.save(update_fields=["assigned_to"])
+    audit(
+        Deal.objects.only("id").get(pk=flag.deal_id),
+        actor,
+        "flag_assigned",
+        flag=flag.pk,
+        reason=flag.reason,
+        assigned_to=assignee.pk if assignee else None,
+    )
+    return flag

@@ -1,0 +1,180 @@
+"""Background jobs as recorded runs: each run leaves a JobRun with its start, end, progress,
+what it touched and any error, visible in the admin.
+
+The Celery tasks in `deals.tasks` and the management commands call these functions; the
+work itself lives in `deals.recompute`, `deals.flags` and `deals.notifications`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Least
+from django.utils import timezone
+
+from deals.lifecycle import audit
+from deals.models import Deal, JobRun
+from deals.recompute import CHUNK_SIZE, chunks, recompute_deals
+
+RECOMPUTE_CHANGED = "recompute_deals"
+RECOMPUTE_STALE = "recompute_stale"
+RECOMPUTE_ALL = "recompute_all"
+FLAG_SCAN = "evaluate_flags"
+MANAGER_DIGEST = "manager_digest"
+# While a full recompute this young is running, the sweep leaves its (stale) deals to it.
+SWEEP_DEFERS_TO_FULL_RECOMPUTE = timedelta(minutes=15)
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def run_progress(
+    run_id: int, *, done: int = 0, deals_touched: int = 0, flags_opened: int = 0, flags_resolved: int = 0
+) -> None:
+    """Add to a run's counters in the database, so chunks finishing in parallel all count.
+
+    A run with a total succeeds when its last chunk reports; progress never passes the total.
+    """
+    JobRun.objects.filter(pk=run_id).update(
+        progress_done=Least(F("progress_done") + done, F("progress_total")),
+        deals_touched=F("deals_touched") + deals_touched,
+        flags_opened=F("flags_opened") + flags_opened,
+        flags_resolved=F("flags_resolved") + flags_resolved,
+    )
+
+
+def run_finish(run_id: int) -> None:
+    JobRun.objects.filter(pk=run_id, status=JobRun.Status.RUNNING).update(
+        status=JobRun.Status.SUCCEEDED, finished_at=timezone.now()
+    )
+
+
+def run_fail(run_id: int, error: str) -> None:
+    """Mark the run failed and keep every error it met, one per line."""
+    JobRun.objects.filter(pk=run_id).update(
+        status=JobRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error=Concat(F("error"), Value(error.strip() + "\n")),
+    )
+
+
+@contextmanager
+def recorded(job: str, *, total: int = 0) -> Iterator[JobRun]:
+    """One run of `job`: succeeded when the block ends, failed (with the error) if it raises."""
+    run = JobRun.objects.create(job=job, progress_total=total)
+    try:
+        yield run
+    except Exception as error:
+        run_fail(run.pk, describe(error))
+        raise
+    run_finish(run.pk)
+
+
+def recompute_changed(deal_ids: list[int]) -> int:
+    """Recompute the deals a change marked stale; a deal changed again meanwhile stays stale."""
+    with recorded(RECOMPUTE_CHANGED, total=len(deal_ids)) as run:
+        touched = recompute_deals(deal_ids)
+        run_progress(run.pk, done=len(deal_ids), deals_touched=touched)
+    return touched
+
+
+def full_recompute_running() -> bool:
+    return JobRun.objects.filter(
+        job=RECOMPUTE_ALL,
+        status=JobRun.Status.RUNNING,
+        started_at__gte=timezone.now() - SWEEP_DEFERS_TO_FULL_RECOMPUTE,
+    ).exists()
+
+
+def stale_sweep() -> int:
+    """Recompute every deal still stale (a lost message, a broker that was down), chunk by chunk.
+
+    While a young full recompute runs, its own chunks are on their way: the sweep leaves them be.
+    """
+    ids = []
+    if not full_recompute_running():
+        ids = list(Deal.objects.filter(is_stale=True).order_by("id").values_list("id", flat=True))
+    touched = 0
+    with recorded(RECOMPUTE_STALE, total=len(ids)) as run:
+        for chunk in chunks(ids):
+            written = recompute_deals(chunk)
+            run_progress(run.pk, done=len(chunk), deals_touched=written)
+            touched += written
+    return touched
+
+
+@transaction.atomic
+def full_recompute_begin(*, actor, chunk_size: int = CHUNK_SIZE) -> tuple[JobRun, list[list[int]]]:
+    """Mark every deal stale and open the run; returns it with the chunks still to compute.
+
+    Marking stale first means a chunk whose message is lost is still picked up by the sweep.
+    """
+    ids = list(Deal.objects.order_by("id").values_list("id", flat=True))
+    Deal.objects.all().mark_stale()
+    run = JobRun.objects.create(job=RECOMPUTE_ALL, progress_total=len(ids))
+    audit(None, actor, "full_recompute_started", run=run.pk, deals=len(ids), chunk_size=chunk_size)
+    if not ids:
+        run_finish(run.pk)
+    return run, list(chunks(ids, chunk_size))
+
+
+def full_recompute_start(*, actor, chunk_size: int = CHUNK_SIZE) -> JobRun:
+    """Start a full recompute: one task per chunk, for as many workers as there are."""
+    from deals.tasks import recompute_chunk
+
+    with transaction.atomic():
+        run, pending = full_recompute_begin(actor=actor, chunk_size=chunk_size)
+
+        def enqueue():
+            for chunk in pending:
+                recompute_chunk.delay(run_id=run.pk, deal_ids=chunk)
+
+        transaction.on_commit(enqueue)
+    return run
+
+
+def full_recompute_chunk(*, run_id: int, deal_ids: list[int]) -> int:
+    """One chunk of a full recompute; the run succeeds when its last chunk reports.
+
+    Safe to run twice: a redelivered chunk writes the same figures again. Its progress counts
+    twice only if its worker died between reporting and acknowledging, and never past the total.
+    """
+    touched = recompute_deals(deal_ids)
+    run_progress(run_id, done=len(deal_ids), deals_touched=touched)
+    JobRun.objects.filter(
+        pk=run_id, status=JobRun.Status.RUNNING, progress_done__gte=F("progress_total")
+    ).update(status=JobRun.Status.SUCCEEDED, finished_at=timezone.now())
+    return touched
+
+
+def flag_scan() -> int:
+    """Evaluate every flag condition; owners hear of their new flags once the scan commits."""
+    from deals.flags import flags_evaluate
+    from deals.tasks import notify_new_flags
+
+    with recorded(FLAG_SCAN) as run:
+        scan = flags_evaluate()
+        run_progress(
+            run.pk,
+            deals_touched=scan.deals_scanned,
+            flags_opened=len(scan.opened),
+            flags_resolved=scan.resolved,
+        )
+    if scan.opened:
+        transaction.on_commit(lambda: notify_new_flags.delay(flag_ids=scan.opened))
+    return len(scan.opened)
+
+
+def manager_digest() -> int:
+    from deals.notifications import manager_digests_send
+
+    with recorded(MANAGER_DIGEST) as run:
+        sent = manager_digests_send()
+        # A digest run's progress counts the digests it sent.
+        JobRun.objects.filter(pk=run.pk).update(progress_total=sent, progress_done=sent)
+    return sent

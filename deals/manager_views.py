@@ -1,0 +1,188 @@
+"""The managers' pages: their team's flagged deals, filtered and charted, with assign and waive.
+
+Only managers get in (anyone else is refused with 403); a manager sees and acts on their own
+team's flags only, the rest answer 404.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from deals.errors import DealError
+from deals.flags import flag_assign, flag_waive, flags_for_manager, is_manager, pct, team_of
+from deals.models import Flag
+
+PAGE_SIZE = 50
+AGE_CHOICES = [
+    ("", "Any age"),
+    ("1", "Older than a day"),
+    ("7", "Older than a week"),
+    ("30", "Older than 30 days"),
+]
+STATUS_CHOICES = [("open", "Open"), ("waived", "Waived"), ("live", "Open or waived")]
+STATUS_FILTERS = {
+    "open": [Flag.Status.OPEN],
+    "waived": [Flag.Status.WAIVED],
+    "live": [Flag.Status.OPEN, Flag.Status.WAIVED],
+}
+# Ageing buckets: label, opened at least `low` days ago, less than `high` days ago.
+AGEING = [("Under a day", 0, 1), ("1–7 days", 1, 7), ("7–30 days", 7, 30), ("Over 30 days", 30, None)]
+FIELD_LABELS = {"waive_reason": "Reason", "assigned_to": "Assignee", "flag": "Flag"}
+
+
+def manager_required(view):
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_manager(request.user):
+            raise PermissionDenied("The flags pages are for managers.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class FlagFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    reason = forms.ChoiceField(choices=[("", "All reasons"), *Flag.Reason.choices], required=False)
+    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    age = forms.TypedChoiceField(choices=AGE_CHOICES, coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "Everyone"), *((u.pk, display_name(u)) for u in team)]
+
+
+def display_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@require_GET
+@manager_required
+def flag_list(request):
+    team = list(team_of(request.user))
+    form = FlagFilterForm(request.GET or None, team=team)
+    valid = form.is_valid()
+    filters = form.cleaned_data if valid else {}
+    status = STATUS_FILTERS[filters.get("status") or "open"]
+    now = timezone.now()
+
+    scope = flags_for_manager(request.user).filter(status__in=status)
+    if filters.get("owner"):
+        scope = scope.filter(deal__owner_id=filters["owner"])
+    if filters.get("age"):
+        scope = scope.filter(opened_at__lte=now - timedelta(days=filters["age"]))
+    listed = scope.filter(reason=filters["reason"]) if filters.get("reason") else scope
+
+    counts = dict(scope.values_list("reason").annotate(n=Count("id")).order_by())
+    ageing = listed.aggregate(
+        **{
+            f"bucket{i}": Count(
+                "id",
+                filter=Q(opened_at__lte=now - timedelta(days=low))
+                & (Q(opened_at__gt=now - timedelta(days=high)) if high else Q()),
+            )
+            for i, (_, low, high) in enumerate(AGEING)
+        }
+    )
+    page = Paginator(
+        listed.select_related(
+            "deal__customer", "deal__owner", "deal__plan_version", "assigned_to", "waived_by"
+        ).order_by("opened_at", "id"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [row(flag, now) for flag in page],
+        "team": [(u.pk, display_name(u)) for u in team],
+        "chart": {
+            "labels": [label for _, label in Flag.Reason.choices],
+            "reasons": [value for value, _ in Flag.Reason.choices],
+            "counts": [counts.get(value, 0) for value, _ in Flag.Reason.choices],
+        },
+        "ageing": [(label, ageing[f"bucket{i}"]) for i, (label, _, _) in enumerate(AGEING)],
+        "total": page.paginator.count,
+        "query": query.urlencode(),
+        "here": request.get_full_path(),
+    }
+    return render(request, "manager/flags.html", context, status=400 if form.is_bound and not valid else 200)
+
+
+def row(flag: Flag, now) -> dict:
+    deal = flag.deal
+    return {
+        "flag": flag,
+        "deal": deal,
+        "age_days": (now - flag.opened_at).days,
+        "margin": pct(deal.gross_margin) if deal.gross_margin is not None else "—",
+        "p10": pct(deal.margin_p10) if deal.margin_p10 is not None else "—",
+        "floor": pct(deal.plan_version.margin_floor),
+        "deal_url": reverse("admin:deals_deal_change", args=[deal.pk]),
+    }
+
+
+def back(request) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = reverse("manager:flags")
+    return HttpResponseRedirect(target)
+
+
+def refused(request, error: DealError) -> HttpResponseRedirect:
+    """The service's refusal, field by field, as messages on the page the manager came from."""
+    if error.code == "not_found":
+        raise Http404(error.messages[0])
+    if error.code == "forbidden":
+        raise PermissionDenied(error.messages[0])
+    for field, problems in error.message_dict.items():
+        for problem in problems:
+            messages.error(request, f"{FIELD_LABELS.get(field, field)}: {problem}")
+    return back(request)
+
+
+@require_POST
+@manager_required
+def flag_assign_view(request, flag_id: int):
+    raw = request.POST.get("assigned_to", "").strip()
+    if raw and not raw.isdigit():
+        messages.error(request, "Assignee: choose a member of your team.")
+        return back(request)
+    try:
+        flag = flag_assign(flag_id=flag_id, actor=request.user, assignee_id=int(raw) if raw else None)
+    except DealError as error:
+        return refused(request, error)
+    who = display_name(flag.assigned_to) if flag.assigned_to else "nobody"
+    messages.success(request, f"{flag.get_reason_display()} on {flag.deal.name} assigned to {who}.")
+    return back(request)
+
+
+@require_POST
+@manager_required
+def flag_waive_view(request, flag_id: int):
+    try:
+        flag = flag_waive(
+            flag_id=flag_id, actor=request.user, waive_reason=request.POST.get("waive_reason", "")
+        )
+    except DealError as error:
+        return refused(request, error)
+    messages.success(
+        request,
+        f"{flag.get_reason_display()} on {flag.deal.name} waived until the deal's price inputs change.",
+    )
+    return back(request)

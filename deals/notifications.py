@@ -1,0 +1,138 @@
+"""Emails about flags: owners hear of new flags on their deals, managers get a daily digest.
+
+Sent through Django's email backend (the console backend in the demo).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import Count, Min, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from deals.models import Flag, Team
+
+S = Flag.Status
+LIVE = (S.OPEN, S.WAIVED)
+REASON_LABELS = dict(Flag.Reason.choices)
+
+
+def send(messages: list[EmailMessage]) -> int:
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages) or 0
+
+
+def new_flags_notify(flag_ids: list[int]) -> int:
+    """One email per owner listing the flags just opened on their deals; returns emails sent."""
+    flags = (
+        Flag.objects.filter(pk__in=flag_ids, status=S.OPEN, deal__owner__isnull=False)
+        .exclude(deal__owner__email="")
+        .select_related("deal__customer", "deal__owner")
+        .order_by("deal__name", "reason")
+    )
+    by_owner = defaultdict(list)
+    for flag in flags:
+        by_owner[flag.deal.owner].append(flag)
+    messages = [
+        EmailMessage(
+            subject=f"{len(owned)} new flag{'s' if len(owned) != 1 else ''} on your deals",
+            body=render_to_string("manager/email/new_flags.txt", {"owner": owner, "flags": owned}),
+            to=[owner.email],
+        )
+        for owner, owned in by_owner.items()
+    ]
+    return send(messages)
+
+
+@dataclass
+class ReasonLine:
+    label: str
+    open: int = 0
+    waived: int = 0
+    new: int = 0
+    resolved: int = 0
+
+
+@dataclass
+class Digest:
+    manager: object
+    owners: set[int]
+    lines: dict[str, ReasonLine] = field(default_factory=dict)
+    oldest: datetime | None = None
+
+    def add(self, row: dict) -> None:
+        line = self.lines.setdefault(row["reason"], ReasonLine(REASON_LABELS[row["reason"]]))
+        line.open += row["open"]
+        line.waived += row["waived"]
+        line.new += row["new"]
+        line.resolved += row["resolved"]
+        if row["oldest"] is not None and (self.oldest is None or row["oldest"] < self.oldest):
+            self.oldest = row["oldest"]
+
+    @property
+    def totals(self) -> ReasonLine:
+        total = ReasonLine("All reasons")
+        for line in self.lines.values():
+            total.open += line.open
+            total.waived += line.waived
+            total.new += line.new
+            total.resolved += line.resolved
+        return total
+
+
+def manager_digests_send(now=None) -> int:
+    """Each manager's daily digest of their team's flags, in a fixed number of queries.
+
+    A manager whose team has nothing open, waived, new or resolved in the last day gets none.
+    """
+    now = now or timezone.now()
+    since = now - timedelta(days=1)
+    digests: dict[int, Digest] = {}
+    for team in Team.objects.select_related("manager").prefetch_related("members"):
+        if not team.manager.email:
+            continue
+        digest = digests.setdefault(team.manager_id, Digest(team.manager, {team.manager_id}))
+        digest.owners.update(member.pk for member in team.members.all())
+    owners = set().union(*(d.owners for d in digests.values()))
+    rows = (
+        Flag.objects.filter(deal__owner_id__in=owners)
+        .filter(Q(status__in=LIVE) | Q(resolved_at__gte=since))
+        .values("deal__owner_id", "reason")
+        .annotate(
+            open=Count("id", filter=Q(status=S.OPEN)),
+            waived=Count("id", filter=Q(status=S.WAIVED)),
+            new=Count("id", filter=Q(status=S.OPEN, opened_at__gte=since)),
+            resolved=Count("id", filter=Q(status=S.RESOLVED)),
+            oldest=Min("opened_at", filter=Q(status=S.OPEN)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        for digest in digests.values():
+            if row["deal__owner_id"] in digest.owners:
+                digest.add(row)
+    messages = []
+    for digest in digests.values():
+        totals = digest.totals
+        if not (totals.open or totals.waived or totals.resolved):
+            continue
+        context = {
+            "manager": digest.manager,
+            "lines": sorted(digest.lines.values(), key=lambda line: (-line.open, line.label)),
+            "totals": totals,
+            "oldest_days": (now - digest.oldest).days if digest.oldest else None,
+            "day": now.date(),
+        }
+        messages.append(
+            EmailMessage(
+                subject=f"Flags on your team's deals, {now:%Y-%m-%d}: {totals.open} open, {totals.new} new",
+                body=render_to_string("manager/email/digest.txt", context),
+                to=[digest.manager.email],
+            )
+        )
+    return send(messages)

@@ -1,0 +1,301 @@
+"""Flags: opened once per deal and reason, kept while the condition holds, resolved when it no
+longer does; waived only by the team's manager with a reason, reopened when the deal changes."""
+
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+
+from deals import jobs, tasks
+from deals.errors import DealError
+from deals.flags import flag_assign, flag_waive, flags_evaluate
+from deals.lifecycle import freeze_snapshot, submit
+from deals.models import AuditEvent, Deal, DealCostLine, Flag, JobRun
+from deals.services import deal_update
+from proofs.models import ProofArtifact
+from proofs.services import artifact_review
+from tests.jobs.factories import deals_on, make_deal, model_plan
+
+R = Flag.Reason
+
+
+def live(deal=None) -> set[tuple[int, str]]:
+    flags = Flag.objects.exclude(status=Flag.Status.RESOLVED)
+    if deal is not None:
+        flags = flags.filter(deal=deal)
+    return set(flags.values_list("deal_id", "reason"))
+
+
+@pytest.fixture
+def book(people, django_capture_on_commit_callbacks):
+    """One deal per condition (and a healthy one), their figures computed."""
+    seller = people["seller"]
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = model_plan("gpt-f", unit_price=D("1.00"), margin_floor=D("0.45"))
+        deals = {
+            "healthy": make_deal(owner=seller, plan_version=plan, name="Healthy"),
+            "no_owner": make_deal(owner=None, plan_version=plan, name="Nobody's"),
+            "no_cost_line": make_deal(owner=seller, plan_version=plan, name="Uncosted"),
+            "no_rollback": make_deal(
+                owner=people["seller2"], plan_version=plan, name="No way back", rollback_path=""
+            ),
+            "thin": make_deal(owner=seller, plan_version=plan, name="Thin", discount_pct=D("30")),
+            "submitted": make_deal(owner=seller, plan_version=plan, name="Submitted"),
+        }
+        DealCostLine.objects.filter(deal=deals["no_cost_line"], category="support").delete()
+        # Submitted with its evidence complete; then the deal desk rejects one item.
+        submit(deal_id=deals["submitted"].pk, actor=seller)
+    artifact = ProofArtifact.objects.filter(deal=deals["submitted"]).first()
+    artifact_review(
+        artifact_id=artifact.pk, actor=people["desk"], outcome="rejected", comment="Unreadable scan."
+    )
+    return deals
+
+
+def expected(book) -> set[tuple[int, str]]:
+    return {
+        (book["no_owner"].pk, R.MISSING_OWNER),
+        (book["no_cost_line"].pk, R.MISSING_COST_LINE),
+        (book["no_rollback"].pk, R.MISSING_ROLLBACK),
+        (book["thin"].pk, R.MARGIN_BELOW_FLOOR),
+        (book["thin"].pk, R.P10_BELOW_FLOOR),
+        (book["submitted"].pk, R.EVIDENCE_INCOMPLETE),
+    }
+
+
+def artifact_title(book) -> str:
+    return ProofArtifact.objects.get(deal=book["submitted"], status="rejected").requirement.title
+
+
+def test_each_condition_opens_one_flag_however_often_the_scan_runs(book):
+    first = flags_evaluate()
+    assert live() == expected(book)
+    assert len(first.opened) == 6 and first.deals_scanned == 6
+
+    for _ in range(3):
+        again = flags_evaluate()
+        assert (again.opened, again.resolved) == ([], 0)
+    assert Flag.objects.count() == 6
+    thin = Flag.objects.get(deal=book["thin"], reason=R.MARGIN_BELOW_FLOOR)
+    assert "below the floor of 45.0%" in thin.detail
+    assert "No cost line for" in Flag.objects.get(reason=R.MISSING_COST_LINE).detail
+    assert Flag.objects.get(reason=R.EVIDENCE_INCOMPLETE).detail.startswith(
+        f"Evidence missing: {artifact_title(book)}: rejected, submit a replacement."
+    )
+
+
+def test_a_flag_resolves_when_fixed_and_a_new_one_opens_if_it_comes_back(book, people):
+    flags_evaluate()
+    deal, seller = book["no_rollback"], people["seller2"]
+
+    deal_update(
+        deal_id=deal.pk, actor=seller, fields={"rollback_path": "Back to the human queue in an hour."}
+    )
+    scan = flags_evaluate()
+
+    assert scan.resolved == 1
+    flag = Flag.objects.get(deal=deal)
+    assert flag.status == Flag.Status.RESOLVED and flag.resolved_at is not None
+    assert live(deal) == set()
+
+    deal_update(deal_id=deal.pk, actor=seller, fields={"rollback_path": ""})
+    scan = flags_evaluate()
+
+    assert len(scan.opened) == 1
+    assert list(Flag.objects.filter(deal=deal).order_by("pk").values_list("status", flat=True)) == [
+        "resolved",
+        "open",
+    ]
+
+
+def test_margin_flags_wait_for_the_recompute_of_a_stale_deal(
+    book, people, django_capture_on_commit_callbacks
+):
+    flags_evaluate()
+    thin = book["thin"]
+    deal_update(
+        deal_id=thin.pk, actor=people["seller"], fields={"discount_pct": D("0")}
+    )  # not recomputed yet
+
+    assert flags_evaluate().resolved == 0
+    assert (thin.pk, R.MARGIN_BELOW_FLOOR) in live()
+
+    tasks.recompute_stale.delay()
+    assert flags_evaluate().resolved == 2
+    assert live(thin) == set()
+
+
+def test_a_waived_flag_stays_waived_until_the_price_inputs_change(
+    book, people, django_capture_on_commit_callbacks
+):
+    flags_evaluate()
+    thin, manager = book["thin"], people["manager"]
+    flag = Flag.objects.get(deal=thin, reason=R.MARGIN_BELOW_FLOOR)
+
+    flag_waive(flag_id=flag.pk, actor=manager, waive_reason="  Strategic logo; the VP agreed.  ")
+
+    flag.refresh_from_db()
+    assert (flag.status, flag.waived_by, flag.waive_reason, flag.waived_revision) == (
+        "waived",
+        manager,
+        "Strategic logo; the VP agreed.",
+        thin.revision,
+    )
+    event = AuditEvent.objects.get(action="flag_waived")
+    assert (event.deal, event.actor, event.detail["waive_reason"]) == (
+        thin,
+        manager,
+        "Strategic logo; the VP agreed.",
+    )
+
+    deal_update(deal_id=thin.pk, actor=people["seller"], fields={"notes": "Called the customer."})
+    assert flags_evaluate().opened == []
+    assert Flag.objects.get(pk=flag.pk).status == "waived"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deal_update(deal_id=thin.pk, actor=people["seller"], fields={"discount_pct": D("32")})
+    scan = flags_evaluate()
+
+    flag.refresh_from_db()
+    assert flag.pk in scan.opened
+    assert (flag.status, flag.waived_by, flag.waive_reason, flag.waived_revision) == ("open", None, "", None)
+    assert AuditEvent.objects.filter(action="flag_reopened", deal=thin, detail__flag=flag.pk).exists()
+    assert Flag.objects.filter(deal=thin, reason=R.MARGIN_BELOW_FLOOR).count() == 1
+
+
+def test_only_the_teams_manager_waives_and_only_with_a_reason(book, people):
+    flags_evaluate()
+    flag = Flag.objects.get(deal=book["thin"], reason=R.MARGIN_BELOW_FLOOR)
+
+    for role in ("seller", "desk", "finance"):
+        with pytest.raises(DealError) as refused:
+            flag_waive(flag_id=flag.pk, actor=people[role], waive_reason="Fine by me.")
+        assert refused.value.code == "forbidden"
+    with pytest.raises(DealError) as refused:
+        flag_waive(flag_id=flag.pk, actor=people["other_manager"], waive_reason="Fine by me.")
+    assert refused.value.code == "not_found"
+    with pytest.raises(DealError) as refused:
+        flag_waive(flag_id=flag.pk, actor=people["manager"], waive_reason="   ")
+    assert "waive_reason" in refused.value.message_dict
+
+    flag.refresh_from_db()
+    assert flag.status == "open" and not AuditEvent.objects.filter(action="flag_waived").exists()
+
+    flag_waive(flag_id=flag.pk, actor=people["manager"], waive_reason="Agreed with finance.")
+    with pytest.raises(DealError) as refused:
+        flag_waive(flag_id=flag.pk, actor=people["manager"], waive_reason="Again.")
+    assert refused.value.message_dict == {"flag": ["This flag is waived; only an open flag can be waived."]}
+
+
+def test_a_manager_assigns_flags_within_the_team(book, people):
+    flags_evaluate()
+    flag = Flag.objects.get(deal=book["thin"], reason=R.P10_BELOW_FLOOR)
+    manager = people["manager"]
+
+    flag_assign(flag_id=flag.pk, actor=manager, assignee_id=people["seller2"].pk)
+    assert Flag.objects.get(pk=flag.pk).assigned_to == people["seller2"]
+    assert AuditEvent.objects.get(action="flag_assigned").detail["assigned_to"] == people["seller2"].pk
+
+    with pytest.raises(DealError) as refused:
+        flag_assign(flag_id=flag.pk, actor=manager, assignee_id=people["outsider"].pk)
+    assert list(refused.value.message_dict) == ["assigned_to"]
+
+    flag_assign(flag_id=flag.pk, actor=manager, assignee_id=None)
+    assert Flag.objects.get(pk=flag.pk).assigned_to is None
+
+
+def test_closed_deals_keep_no_governance_flags(book):
+    flags_evaluate()
+    Deal.objects.filter(pk=book["no_rollback"].pk).update(status=Deal.Status.LOST)
+    Deal.objects.filter(pk=book["thin"].pk).update(status=Deal.Status.WON)
+
+    assert flags_evaluate().resolved == 3
+    assert live() == expected(book) - {
+        (book["no_rollback"].pk, R.MISSING_ROLLBACK),
+        (book["thin"].pk, R.MARGIN_BELOW_FLOOR),
+        (book["thin"].pk, R.P10_BELOW_FLOOR),
+    }
+
+
+def test_the_scan_task_records_its_run_and_mails_owners_their_new_flags(
+    book, people, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.evaluate_flags.delay().get() == 6
+
+    run = JobRun.objects.get(job=jobs.FLAG_SCAN)
+    assert (run.status, run.deals_touched, run.flags_opened, run.flags_resolved) == ("succeeded", 6, 6, 0)
+    # The owner-less deal's flag has nobody to mail; each owner gets one email for all theirs.
+    assert sorted(m.to[0] for m in mailoutbox) == ["sam@example.com", "sofia@example.com"]
+    sam = next(m for m in mailoutbox if m.to == ["sam@example.com"])
+    assert sam.subject == "4 new flags on your deals"
+    assert "Thin (" in sam.body and "Margin below floor" in sam.body and "Uncosted" in sam.body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.evaluate_flags.delay()
+    assert len(mailoutbox) == 2
+
+
+def test_managers_get_a_daily_digest_of_their_teams_flags(book, people, mailoutbox):
+    flags_evaluate()
+    flag_waive(
+        flag_id=Flag.objects.get(reason=R.P10_BELOW_FLOOR).pk, actor=people["manager"], waive_reason="Pilot."
+    )
+
+    assert tasks.send_manager_digests.delay().get() == 1
+
+    (digest,) = mailoutbox
+    assert digest.to == ["maya@example.com"]
+    assert digest.subject.endswith(": 4 open, 4 new")
+    assert "- Margin below floor: 1 open, 1 new, 0 waived, 0 resolved" in digest.body
+    assert "- P10 margin below floor: 0 open, 0 new, 1 waived, 0 resolved" in digest.body
+    run = JobRun.objects.get(job=jobs.MANAGER_DIGEST)
+    assert (run.status, run.progress_done) == ("succeeded", 1)
+
+
+@pytest.mark.parametrize("count", [10, 200])
+def test_flag_scan_queries_do_not_grow_with_the_deals(people, count, django_assert_max_num_queries):
+    plan = model_plan("gpt-s")
+    deals_on(plan, count, owner=people["seller"], rollback_path="")
+    # A fixed set of reads per chunk of deals, then the writes; SQLite cuts a large bulk insert
+    # into batches of its own.
+    with django_assert_max_num_queries(12):
+        assert len(flags_evaluate().opened) == count
+    with django_assert_max_num_queries(8):
+        assert flags_evaluate().opened == []
+
+
+def test_realized_margin_drifting_below_the_quote_opens_a_flag_until_it_recovers(book, people):
+    from proofs.ingestion import ingest_performed_work
+
+    deal = book["healthy"]
+    freeze_snapshot(deal, actor=people["seller"])  # quoted: 1,000 tickets at 1.00 for 398.80 of cost
+    Deal.objects.filter(pk=deal.pk).update(status=Deal.Status.WON)
+    unit = deal.volumes.get().work_unit
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+
+    def month(period, key, cost_model):
+        record = {"deal": deal.pk, "work_unit": unit.code, "period": f"{period:%Y-%m}", "quantity": "1000"}
+        costs = {
+            "cost_model": cost_model,
+            "cost_infra": "70",
+            "cost_human_review": "200",
+            "cost_support": "100",
+        }
+        ingest_performed_work(
+            key=key, records=[{**record, "accepted": "950", "overridden": "10", **costs}], actor=None
+        )
+
+    month(last_month, "last-month", "130.00")  # 500 of cost: realized margin 50.0% against 60.1% quoted
+    flags_evaluate()
+    flag = Flag.objects.get(deal=deal, reason=R.REALIZED_MARGIN_DRIFT)
+    assert flag.status == "open"
+    assert (
+        flag.detail.startswith("Realized margin 50.0% in") and "10.1% below the quoted 60.1%" in flag.detail
+    )
+
+    month(this_month, "this-month", "30.00")  # 400 of cost: 60.0%, within the tolerance
+    assert flags_evaluate().resolved == 1
+    assert Flag.objects.get(pk=flag.pk).status == "resolved"

@@ -1,0 +1,27 @@
+"""The periodic jobs are seeded by a data migration and name tasks the Celery app knows."""
+
+from django.contrib.auth.models import Group
+from django_celery_beat.models import PeriodicTask
+
+from config.celery import app
+
+
+def test_the_sweep_the_flag_scan_and_the_digest_are_scheduled(db):
+    schedules = {
+        t.task: t for t in PeriodicTask.objects.select_related("interval", "crontab").filter(enabled=True)
+    }
+
+    sweep = schedules["deals.tasks.recompute_stale"]
+    scan = schedules["deals.tasks.evaluate_flags"]
+    digest = schedules["deals.tasks.send_manager_digests"]
+    assert (sweep.interval.every, sweep.interval.period) == (5, "minutes")
+    assert (scan.interval.every, scan.interval.period) == (15, "minutes")
+    assert (digest.crontab.minute, digest.crontab.hour, digest.crontab.day_of_week) == ("0", "7", "*")
+    app.loader.import_default_modules()
+    for task in (sweep, scan, digest):
+        assert task.task in app.tasks
+
+
+def test_finance_may_start_a_full_recompute(db):
+    assert Group.objects.get(name="Finance").permissions.filter(codename="add_jobrun").exists()
+    assert not Group.objects.get(name="Deal desk").permissions.filter(codename="add_jobrun").exists()
