@@ -11,7 +11,7 @@ from django.db import OperationalError, connection, transaction
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_postgres_select_for_update_holds_a_row_lock():
     assert connection.vendor == "postgresql"
 

@@ -16,7 +16,7 @@ APPROVERS = 20
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_approvals_of_one_step_record_exactly_one_decision():
     seller = UserFactory(group=roles.SELLER)
     approvers = [UserFactory(group=roles.DEAL_DESK) for _ in range(APPROVERS)]
