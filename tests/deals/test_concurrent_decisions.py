@@ -10,7 +10,7 @@ from deals.approvals import decide
 from deals.errors import StaleDecision
 from deals.lifecycle import submit
 from deals.models import Decision
-from tests.factories import UserFactory, make_deal
+from tests.factories import UserFactory, accept_evidence, make_deal
 
 APPROVERS = 20
 
@@ -22,6 +22,7 @@ def test_concurrent_approvals_of_one_step_record_exactly_one_decision():
     approvers = [UserFactory(group=roles.DEAL_DESK) for _ in range(APPROVERS)]
     deal = make_deal(owner=seller)
     submit(deal_id=deal.pk, actor=seller)
+    accept_evidence(deal, approvers[0])  # the only step is the last: it needs accepted evidence
     step = deal.approval_steps.get(status="pending")
     seen_hash = step.snapshot.hash
 
