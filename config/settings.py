@@ -118,20 +118,54 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.UserRateThrottle", "config.api.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("API_USER_RATE", "1200/minute"),
+        "anon": os.environ.get("API_ANON_RATE", "60/minute"),
+    },
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Deal desk API",
-    "DESCRIPTION": "Deals from the CRM in, performed work from the product in.",
+    "DESCRIPTION": (
+        "Deals from the CRM in, performed work from the product in. Authenticate with "
+        "`Authorization: Token <key>` (tokens are issued and revoked in the admin) or a session. "
+        "Money and ratios are decimal strings. Every 4xx answer has the `Error` shape."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v[0-9]",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.document_errors"],
+    "ENUM_NAME_OVERRIDES": {
+        "DealStatusEnum": "deals.models.Deal.Status",
+        "ApprovalStepStatusEnum": "deals.models.ApprovalStep.Status",
+        "FlagStatusEnum": "deals.models.Flag.Status",
+        "FlagReasonEnum": "deals.models.Flag.Reason",
+        "JobRunStatusEnum": "deals.models.JobRun.Status",
+        "PlanVersionStatusEnum": "pricing.models.PlanVersion.Status",
+        "DecisionOutcomeEnum": "deals.models.Decision.Outcome",
+        "ReviewLevelEnum": "deals.models.Deal.ReviewLevel",
+        "ComplianceTierEnum": "deals.models.Deal.ComplianceTier",
+        "ConfidenceTierEnum": "deals.models.Deal.ConfidenceTier",
+        "CostCategoryEnum": "pricing.models.COST_CATEGORY_CHOICES",
+        "ChargeModelEnum": "pricing.models.CHARGE_MODEL_CHOICES",
+        "RiskKindEnum": "pricing.models.RISK_KIND_CHOICES",
+        "ArtifactKindEnum": "proofs.models.ArtifactKind",
+        "ArtifactStatusEnum": "proofs.models.ProofArtifact.Status",
+        "MetricUnitEnum": "proofs.models.MetricUnit",
+    },
 }
 
 # Pricing engine defaults.

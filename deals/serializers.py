@@ -1,0 +1,543 @@
+"""API representations of customers, the catalog, deals and their approvals.
+
+Serializers validate and represent; every write goes through the services (`deals.services`,
+`deals.lifecycle`, `deals.approvals`). Money and ratios are Decimals, written as strings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from django.core.validators import slug_re
+from django.db.models import Prefetch
+from rest_framework import serializers
+
+from deals.models import ApprovalStep, Customer, Deal, DealCostLine, DealVolume, Decision, Flag, JobRun
+from deals.quoting import CatalogCosts, component_from_row, simulation_settings, work_unit_spec
+from deals.services import PRICE_FIELDS
+from pricing.engine.types import CostCategory, CostLine, QuoteInput, RiskAdjustment, RiskKind, RiskSelection
+from pricing.engine.types import Volume as EngineVolume
+from pricing.models import PlanVersion, PriceComponent, PriceTier, PricingPlan, WorkUnit
+from pricing.models import RiskAdjustment as RiskAdjustmentRow
+
+
+class CodeField(serializers.SlugRelatedField):
+    """A row by its slug `code`; a value that cannot be a slug is refused before any query
+    (PostgreSQL refuses a NUL byte in a string with an error, not an empty result)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_internal_value(self, data):
+        if not (isinstance(data, str) and slug_re.fullmatch(data)):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:100])
+        return super().to_internal_value(data)
+
+
+def blank_to_none(value):
+    """An empty external id means none: it must not collide with every other empty one."""
+    return value or None
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "crm_id", "segment", "contact_name", "contact_email", "notes", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def validate_crm_id(self, value):
+        return blank_to_none(value)
+
+
+class WorkUnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkUnit
+        fields = [
+            "code",
+            "name",
+            "value_unit",
+            "cost_unit",
+            "acceptance_criterion",
+            "metering_source",
+            "attribution_defensible",
+            "attribution_rationale",
+        ]
+        read_only_fields = fields
+
+
+class PlanVersionSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanVersion
+        fields = ["id", "number", "status", "margin_floor", "published_at"]
+        read_only_fields = fields
+
+
+class PricingPlanSerializer(serializers.ModelSerializer):
+    versions = PlanVersionSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PricingPlan
+        fields = ["id", "code", "name", "currency", "description", "versions"]
+        read_only_fields = fields
+
+
+class PriceTierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PriceTier
+        fields = ["lower", "upper", "unit_price", "flat_fee"]
+        read_only_fields = fields
+
+
+class PriceComponentSerializer(serializers.ModelSerializer):
+    work_unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    tiers = PriceTierSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PriceComponent
+        fields = [
+            "code",
+            "label",
+            "charge_model",
+            "work_unit",
+            "billed_unit",
+            "amount",
+            "package_size",
+            "included_quantity",
+            "success_rate",
+            "success_rate_sd",
+            "cap_per_period",
+            "position",
+            "tiers",
+        ]
+        read_only_fields = fields
+
+
+class RiskAdjustmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RiskAdjustmentRow
+        fields = ["kind", "option", "price_uplift_pct", "fee", "discount_pct", "human_review_cost_multiplier"]
+        read_only_fields = fields
+
+
+class PlanVersionSerializer(serializers.ModelSerializer):
+    plan_code = serializers.CharField(source="plan.code", read_only=True)
+    currency = serializers.CharField(source="plan.currency", read_only=True)
+    components = PriceComponentSerializer(many=True, read_only=True)
+    risk_adjustments = RiskAdjustmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PlanVersion
+        fields = [
+            "id",
+            "plan",
+            "plan_code",
+            "currency",
+            "number",
+            "status",
+            "margin_floor",
+            "published_at",
+            "notes",
+            "components",
+            "risk_adjustments",
+        ]
+        read_only_fields = fields
+
+
+def plan_version_queryset():
+    return PlanVersion.objects.select_related("plan").prefetch_related(
+        Prefetch(
+            "components",
+            queryset=PriceComponent.objects.select_related("work_unit").prefetch_related(
+                Prefetch("tiers", queryset=PriceTier.objects.order_by("lower"))
+            ),
+        ),
+        "risk_adjustments",
+    )
+
+
+VOLUME_CV = DealVolume._meta.get_field("cv").default
+
+
+class DealVolumeSerializer(serializers.ModelSerializer):
+    work_unit = CodeField(queryset=WorkUnit.objects.all())
+
+    class Meta:
+        model = DealVolume
+        fields = ["work_unit", "monthly_quantity", "cv"]
+        extra_kwargs = {"cv": {"default": VOLUME_CV}}
+
+
+class DealCostLineSerializer(serializers.ModelSerializer):
+    work_unit = CodeField(queryset=WorkUnit.objects.all())
+
+    class Meta:
+        model = DealCostLine
+        fields = ["work_unit", "category", "unit_cost", "cv", "note"]
+        extra_kwargs = {
+            "unit_cost": {"help_text": "Empty: follow the catalog's cost. Zero is an explicit zero."},
+            "cv": {"help_text": "Empty: follow the catalog's variability."},
+        }
+
+
+def refuse_repeats(rows: list[dict], key, message: str) -> list[dict]:
+    """Refuse a row whose key an earlier row already has, naming each repeat by its index."""
+    seen = Counter()
+    errors = []
+    for row in rows:
+        seen[key(row)] += 1
+        errors.append({"work_unit": [message]} if seen[key(row)] > 1 else {})
+    if any(errors):
+        raise serializers.ValidationError(errors)
+    return rows
+
+
+def volume_map(rows: list[dict]) -> dict[WorkUnit, tuple[Decimal, Decimal]]:
+    # A partial update skips defaults, nested ones included.
+    return {row["work_unit"]: (row["monthly_quantity"], row.get("cv", VOLUME_CV)) for row in rows}
+
+
+def deal_queryset(queryset):
+    """What a deal's representation reads, in a fixed number of queries whatever the page size."""
+    return queryset.select_related("customer", "owner", "plan_version__plan").prefetch_related(
+        Prefetch("volumes", queryset=DealVolume.objects.select_related("work_unit")),
+        Prefetch("cost_lines", queryset=DealCostLine.objects.select_related("work_unit")),
+    )
+
+
+class DealSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    owner_username = serializers.CharField(source="owner.username", read_only=True, allow_null=True)
+    plan_code = serializers.CharField(source="plan_version.plan.code", read_only=True)
+    volumes = DealVolumeSerializer(many=True, read_only=True)
+    cost_lines = DealCostLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Deal
+        fields = [
+            "id",
+            "name",
+            "crm_id",
+            "customer",
+            "customer_name",
+            "owner",
+            "owner_username",
+            "plan_version",
+            "plan_code",
+            "status",
+            "revision",
+            "currency",
+            "term_months",
+            "seats",
+            "discount_pct",
+            "fixed_monthly_cost",
+            "review_level",
+            "indemnity",
+            "compliance_tier",
+            "confidence_tier",
+            "rollback_path",
+            "notes",
+            "volumes",
+            "cost_lines",
+            "list_monthly",
+            "discount_amount",
+            "net_monthly",
+            "monthly_cost",
+            "gross_margin",
+            "margin_p10",
+            "margin_p50",
+            "margin_p90",
+            "probability_below_floor",
+            "bill_p10",
+            "bill_p50",
+            "bill_p90",
+            "total_contract_value",
+            "engine_version",
+            "computed_at",
+            "quote_error",
+            "is_stale",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+        ]
+        read_only_fields = fields
+
+
+class PricedFieldsSerializer(serializers.ModelSerializer):
+    """The deal's price-affecting fields with its volumes and cost lines."""
+
+    volumes = DealVolumeSerializer(many=True, required=False)
+    cost_lines = DealCostLineSerializer(
+        many=True,
+        required=False,
+        help_text="Replaces every cost line. Left out: one line per priced work unit and cost "
+        "category, following the catalog.",
+    )
+
+    def validate_volumes(self, rows):
+        return refuse_repeats(rows, lambda r: r["work_unit"].pk, "Give one expected volume per work unit.")
+
+    def validate_cost_lines(self, rows):
+        return refuse_repeats(
+            rows,
+            lambda r: (r["work_unit"].pk, r["category"]),
+            "Give one cost line per work unit and category.",
+        )
+
+
+class DealWriteSerializer(PricedFieldsSerializer):
+    class Meta:
+        model = Deal
+        fields = [
+            "name",
+            "crm_id",
+            "customer",
+            "plan_version",
+            *sorted(PRICE_FIELDS - {"plan_version"}),
+            "rollback_path",
+            "notes",
+            "volumes",
+            "cost_lines",
+        ]
+
+    def validate_crm_id(self, value):
+        return blank_to_none(value)
+
+
+class QuotePreviewSerializer(PricedFieldsSerializer):
+    """A draft's price-affecting fields; the figures come back, nothing is saved."""
+
+    class Meta:
+        model = Deal
+        fields = ["plan_version", *sorted(PRICE_FIELDS - {"plan_version"}), "volumes", "cost_lines"]
+        extra_kwargs = {
+            "currency": {"help_text": "Defaults to the plan's currency."},
+            # Read with its prices, which the quote needs anyway.
+            "plan_version": {"queryset": plan_version_queryset()},
+        }
+
+    def validate_plan_version(self, version):
+        if version.status != PlanVersion.Status.PUBLISHED:
+            raise serializers.ValidationError("Deals are quoted on a published plan version.")
+        return version
+
+    def quote_input(self) -> QuoteInput:
+        """The engine input the deal would have once saved, from the catalog as it is now.
+
+        Like `deal_create`: the currency defaults to the plan's and, without cost lines, every
+        priced work unit and category follows the catalog.
+        """
+        data = dict(self.validated_data)
+        volumes = data.pop("volumes", [])
+        cost_lines = data.pop("cost_lines", None)
+        version = data["plan_version"]
+        data.setdefault("currency", version.plan.currency)
+        deal = Deal(**data)  # unsaved: the model's defaults fill what the request left out
+        components = list(version.components.all())
+        if cost_lines is None:
+            priced = sorted({c.work_unit for c in components if c.work_unit_id}, key=lambda u: u.code)
+            cost_lines = [{"work_unit": u, "category": c.value} for u in priced for c in CostCategory]
+        units = {c.work_unit for c in components if c.work_unit_id}
+        units.update(row["work_unit"] for row in [*volumes, *cost_lines])
+        catalog = CatalogCosts(u.pk for u in units)
+        return QuoteInput(
+            currency=deal.currency,
+            plan_currency=version.plan.currency,
+            components=tuple(component_from_row(c) for c in components),
+            work_units=tuple(work_unit_spec(u) for u in sorted(units, key=lambda u: u.code)),
+            volumes=tuple(EngineVolume(v["work_unit"].code, v["monthly_quantity"], v["cv"]) for v in volumes),
+            cost_lines=tuple(self.engine_cost_lines(cost_lines, catalog)),
+            seats=deal.seats,
+            discount_pct=deal.discount_pct,
+            term_months=deal.term_months,
+            fixed_monthly_cost=deal.fixed_monthly_cost,
+            margin_floor=version.margin_floor,
+            risk_adjustments=tuple(
+                RiskAdjustment(
+                    RiskKind(r.kind),
+                    r.option,
+                    r.price_uplift_pct,
+                    r.fee,
+                    r.discount_pct,
+                    r.human_review_cost_multiplier,
+                )
+                for r in version.risk_adjustments.all()
+            ),
+            risk_selection=RiskSelection(
+                review_level=deal.review_level,
+                indemnity=deal.indemnity,
+                compliance_tier=deal.compliance_tier,
+                confidence_tier=deal.confidence_tier,
+            ),
+            simulation=simulation_settings(),
+        )
+
+    @staticmethod
+    def engine_cost_lines(rows: list[dict], catalog: CatalogCosts) -> list[CostLine]:
+        lines, errors = [], {}
+        for index, row in enumerate(rows):
+            unit, category = row["work_unit"], row["category"]
+            unit_cost, cv = row.get("unit_cost"), row.get("cv")
+            if unit_cost is None or cv is None:
+                found = catalog.unit_cost_and_cv(unit.pk, category)
+                if found is None:
+                    errors[f"cost_lines[{index}]"] = [
+                        f"Follows the catalog, which has no {category} cost for {unit.code}."
+                    ]
+                    continue
+                unit_cost = found[0] if unit_cost is None else unit_cost
+                cv = found[1] if cv is None else cv
+            lines.append(CostLine(unit.code, CostCategory(category), unit_cost, cv))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return lines
+
+
+def amount(**kwargs):
+    """A Decimal the engine computed, written as a string with the engine's own precision."""
+    return serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True, **kwargs)
+
+
+class ChargeLineSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    charge_model = serializers.CharField(read_only=True)
+    surface = serializers.CharField(read_only=True)
+    work_unit = serializers.CharField(read_only=True, allow_null=True)
+    quantity = amount()
+    amount = amount()
+
+
+class TaskMarginSerializer(serializers.Serializer):
+    work_unit = serializers.CharField(read_only=True)
+    price_per_task = amount()
+    cost_per_task = amount()
+    margin = amount(allow_null=True)
+
+
+class SimulationSerializer(serializers.Serializer):
+    draws = serializers.IntegerField(read_only=True)
+    seed = serializers.IntegerField(read_only=True)
+    margin_p10 = amount()
+    margin_p50 = amount()
+    margin_p90 = amount()
+    probability_below_floor = amount()
+    bill_p10 = amount()
+    bill_p50 = amount()
+    bill_p90 = amount()
+    histogram_edges = serializers.ListField(child=amount(), read_only=True)
+    histogram_counts = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+
+class QuoteResultSerializer(serializers.Serializer):
+    """The engine's result (`pricing.engine.QuoteResult`) for the draft."""
+
+    engine_version = serializers.CharField(read_only=True)
+    currency = serializers.CharField(read_only=True)
+    lines = ChargeLineSerializer(many=True, read_only=True)
+    list_monthly = amount()
+    discount_amount = amount()
+    net_monthly = amount()
+    cost_by_category = serializers.DictField(child=amount(), read_only=True)
+    fixed_monthly_cost = amount()
+    monthly_cost = amount()
+    margin_amount = amount()
+    gross_margin = amount(allow_null=True)
+    task_margins = TaskMarginSerializer(many=True, read_only=True)
+    total_contract_value = amount()
+    surfaces = serializers.ListField(child=serializers.CharField(), read_only=True)
+    simulation = SimulationSerializer(read_only=True)
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = ["id", "step", "deal", "actor", "outcome", "comment", "snapshot_hash", "decided_at"]
+        read_only_fields = fields
+
+
+class ApprovalStepSerializer(serializers.ModelSerializer):
+    group = serializers.CharField(source="group.name", read_only=True)
+    snapshot_hash = serializers.CharField(
+        read_only=True, help_text="The quote snapshot this step judges; send it back as `seen_hash`."
+    )
+    decision = DecisionSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ApprovalStep
+        fields = [
+            "id",
+            "deal",
+            "group",
+            "order",
+            "reason",
+            "status",
+            "snapshot_hash",
+            "created_at",
+            "decided_at",
+            "decision",
+        ]
+        read_only_fields = fields
+
+
+class DecideSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
+    comment = serializers.CharField(
+        allow_blank=True, default="", help_text="Required to reject or request changes."
+    )
+    seen_hash = serializers.CharField(
+        max_length=64, help_text="The `snapshot_hash` of the step as you saw it; a changed deal is refused."
+    )
+
+
+class CloseSerializer(serializers.Serializer):
+    won = serializers.BooleanField(help_text="True: won; false: lost.")
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    deal_name = serializers.CharField(source="deal.name", read_only=True)
+    assigned_to = serializers.CharField(source="assigned_to.username", read_only=True, allow_null=True)
+    waived_by = serializers.CharField(source="waived_by.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "deal",
+            "deal_name",
+            "reason",
+            "status",
+            "detail",
+            "assigned_to",
+            "opened_at",
+            "resolved_at",
+            "waived_by",
+            "waived_at",
+            "waive_reason",
+        ]
+        read_only_fields = fields
+
+
+class WaiveSerializer(serializers.Serializer):
+    waive_reason = serializers.CharField(help_text="Why the flag is waived; kept on the flag.")
+
+
+class JobRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = JobRun
+        fields = [
+            "id",
+            "job",
+            "status",
+            "started_at",
+            "finished_at",
+            "progress_done",
+            "progress_total",
+            "deals_touched",
+            "flags_opened",
+            "flags_resolved",
+            "error",
+        ]
+        read_only_fields = fields
