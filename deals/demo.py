@@ -8,10 +8,12 @@ from decimal import Decimal as D
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from deals import roles
-from deals.models import Customer, DealCostLine, Team
+from deals import lifecycle, roles
+from deals.models import Customer, Deal, DealCostLine, Team
+from deals.recompute import recompute_deals
 from deals.services import deal_create
 from pricing import services as pricing_services
 from pricing.models import (
@@ -340,8 +342,57 @@ DEAL_SHAPES = [
 KINDS = ["healthy", "thin", "missing_owner", "missing_cost_line", "missing_rollback"]
 
 
+# Where each submitted demo deal is left: waiting on a group, or (None) approved.
+QUEUE_TARGETS = [roles.DEAL_DESK, roles.FINANCE, None, roles.LEGAL, roles.SALES_VP, None, roles.FINANCE]
+
+
+def progress_demo_deals(users: dict[str, object], deals: list[Deal]) -> None:
+    """Take complete demo deals through the lifecycle so every approver's queue has work,
+    some deals are approved and won, and a few sit in draft with half their evidence."""
+    from deals.approvals import decide
+    from deals.models import ApprovalStep
+    from proofs.demo import accept_demo_evidence, load_demo_performed_work, submit_demo_evidence
+
+    desk = users["desk"]
+    approvers = {roles.DEAL_DESK: desk, roles.FINANCE: users["finance"]}
+    approvers.update({roles.LEGAL: users["legal"], roles.SALES_VP: users["vp"]})
+    for index, deal in enumerate(deals):
+        if deal.owner is None or not deal.rollback_path:
+            continue
+        if index % 6 == 5:
+            submit_demo_evidence(deal, deal.owner, complete=False)  # a draft still gathering proof
+            continue
+        submit_demo_evidence(deal, deal.owner)
+        try:
+            lifecycle.submit(deal_id=deal.pk, actor=deal.owner)
+        except ValidationError:
+            continue  # e.g. a missing cost line: it stays a draft and the flag scan catches it
+        # Each deal advances to a group in turn (or all the way), so every queue has work.
+        target = QUEUE_TARGETS[index % len(QUEUE_TARGETS)]
+        chain = set(ApprovalStep.objects.filter(deal=deal).values_list("group__name", flat=True))
+        if target is not None and target not in chain:
+            continue
+        while (
+            step := ApprovalStep.objects.filter(deal=deal, status=ApprovalStep.Status.PENDING).first()
+        ) and (step.group.name != target):
+            if not ApprovalStep.objects.filter(deal=deal, status=ApprovalStep.Status.WAITING).exists():
+                accept_demo_evidence(deal, desk)
+            decide(
+                step_id=step.pk,
+                actor=approvers[step.group.name],
+                outcome="approve",
+                comment="Figures and evidence checked.",
+                seen_hash=step.snapshot.hash,
+            )
+        deal.refresh_from_db()
+        if deal.status == Deal.Status.APPROVED and index % 3:
+            lifecycle.close(deal_id=deal.pk, actor=deal.owner, won=True)
+    load_demo_performed_work(Deal.objects.filter(pk__in=[d.pk for d in deals]))
+
+
 @transaction.atomic
-def load_demo(seed: int = 7) -> dict[str, object]:
+def load_demo(seed: int = 7) -> dict[str, dict]:
+    """The whole demo; returns the logins by username and the advisor's deals by what they show."""
     rng = random.Random(seed)
     users = create_users()
     units, versions = create_catalog()
@@ -350,6 +401,7 @@ def load_demo(seed: int = 7) -> dict[str, object]:
         for i, (n, s) in enumerate(CUSTOMERS, 1)
     ]
     sellers = [users["seller"], users["seller2"]]
+    deals = []
     for index in range(36):
         plan_code, volumes, seats, discount, base_kind = DEAL_SHAPES[index % len(DEAL_SHAPES)]
         kind = base_kind if index < 18 else KINDS[index % len(KINDS)]
@@ -364,7 +416,7 @@ def load_demo(seed: int = 7) -> dict[str, object]:
             seats=D(seats),
             discount_pct=discount if kind != "thin" else max(discount, D("30")),
             review_level=rng.choice(["sampled", "sampled", "full", "none"]),
-            indemnity=index % 7 == 0,
+            indemnity=index % 5 == 3,
             compliance_tier="regulated"
             if customer.segment in {"Healthcare", "Financial services"}
             else "standard",
@@ -380,7 +432,12 @@ def load_demo(seed: int = 7) -> dict[str, object]:
             DealCostLine.objects.filter(deal=deal, category="infra").update(
                 unit_cost=D("0"), note="Runs on the customer's cloud"
             )
-    return users
+        deals.append(deal)
+    recompute_deals([d.pk for d in deals])
+    progress_demo_deals(users, deals)
+    from deals.advisor_demo import load_advisor_demo  # it builds on this module's catalog
+
+    return {"users": users, "advisor_deals": load_advisor_demo(users)}
 
 
 def print_logins(write) -> None:

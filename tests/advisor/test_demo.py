@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from deals.advisor import advice_for, compare_plans, customer_renewal
-from deals.advisor_demo import load_advisor_demo
 from deals.demo import load_demo
 from deals.models import Deal
 from pricing.engine.advisor import Code
@@ -14,9 +13,8 @@ from pricing.engine.advisor import Code
 @pytest.fixture
 def demo(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        users = load_demo()
-        deals = load_advisor_demo(users)
-    return users, deals
+        demo = load_demo()
+    return demo["users"], demo["advisor_deals"]
 
 
 def test_each_warning_has_its_demo_deal(demo):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from deals.demo import load_demo, print_logins
+from deals.jobs import flag_scan
 from pricing.models import WorkUnit
 
 
@@ -12,5 +13,8 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present; nothing loaded.")
         else:
             load_demo()
-            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+            flagged = flag_scan()
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo data loaded; the flag scan opened {flagged} flag(s).")
+            )
         print_logins(self.stdout.write)
