@@ -360,7 +360,7 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
 
 @admin.register(ApprovalRule)
 class ApprovalRuleAdmin(AuditedAdmin):
-    list_display = ["name", "condition", "threshold", "group", "order", "is_active"]
+    list_display = ["name", "condition", "threshold", "advisor_code", "group", "order", "is_active"]
     list_filter = ["condition", "group", "is_active"]
     list_editable = ["order", "is_active"]
     list_select_related = ["group"]

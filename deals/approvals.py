@@ -16,7 +16,9 @@ from deals.roles import in_group
 C = ApprovalRule.Condition
 
 
-def rule_matches(rule: ApprovalRule, deal: Deal, result: dict, work_units: dict[str, dict]) -> str | None:
+def rule_matches(
+    rule: ApprovalRule, deal: Deal, result: dict, work_units: dict[str, dict], warnings: dict | None = None
+) -> str | None:
     """Why `rule` applies to the frozen quote, or None. Reads the snapshot's figures only."""
     sim = result["simulation"]
     t = None if rule.threshold is None else format(rule.threshold.normalize(), "f")
@@ -49,6 +51,10 @@ def rule_matches(rule: ApprovalRule, deal: Deal, result: dict, work_units: dict[
             return "outcome pricing on " + ", ".join(weak) + " whose attribution is not defensible"
     if rule.condition == C.INDEMNITY and deal.indemnity:
         return "indemnity requested"
+    if rule.condition == C.ADVISOR_WARNING:
+        from deals.advisor import advisor_rule_reason
+
+        return advisor_rule_reason(rule.advisor_code, warnings or {})
     if rule.condition == C.TCV_ABOVE and figure(result["total_contract_value"]) > rule.threshold:
         return f"total contract value {result['total_contract_value']} above {t}"
     return None
@@ -56,10 +62,15 @@ def rule_matches(rule: ApprovalRule, deal: Deal, result: dict, work_units: dict[
 
 def build_chain(deal: Deal, snapshot: QuoteSnapshot) -> list[ApprovalStep]:
     """One step per group whose rules match, in rule order; the first is pending."""
+    from deals.advisor import warnings_for_snapshot
+
     work_units = {w["code"]: w for w in snapshot.inputs["work_units"]}
+    rules = list(ApprovalRule.objects.filter(is_active=True).select_related("group").order_by("order", "id"))
+    needs_advice = any(rule.condition == C.ADVISOR_WARNING for rule in rules)
+    warnings = {w.code: w for w in warnings_for_snapshot(snapshot)} if needs_advice else {}
     by_group: OrderedDict[int, tuple[ApprovalRule, list[str]]] = OrderedDict()
-    for rule in ApprovalRule.objects.filter(is_active=True).select_related("group").order_by("order", "id"):
-        reason = rule_matches(rule, deal, snapshot.result, work_units)
+    for rule in rules:
+        reason = rule_matches(rule, deal, snapshot.result, work_units, warnings)
         if reason:
             by_group.setdefault(rule.group_id, (rule, []))[1].append(reason)
     steps = [

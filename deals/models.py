@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from pricing.engine.advisor import TITLES as ADVISOR_TITLES
+from pricing.engine.advisor import Code as AdvisorCode
 from pricing.models import (
     COST_CATEGORY_CHOICES,
     PlanVersion,
@@ -252,6 +254,7 @@ class ApprovalRule(models.Model):
         OUTCOME_NOT_ATTRIBUTABLE = "outcome_not_attributable", "Outcome pricing on non-defensible attribution"
         INDEMNITY = "indemnity", "Indemnity requested"
         TCV_ABOVE = "tcv_above", "Total contract value above"
+        ADVISOR_WARNING = "advisor_warning", "Pricing advisor warning"
 
     THRESHOLD_CONDITIONS = frozenset(
         {
@@ -266,6 +269,12 @@ class ApprovalRule(models.Model):
     name = models.CharField(max_length=120)
     condition = models.CharField(max_length=40, choices=Condition.choices)
     threshold = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    advisor_code = models.CharField(
+        max_length=30,
+        blank=True,
+        choices=[(code.value, ADVISOR_TITLES[code]) for code in AdvisorCode],
+        help_text="For an advisor-warning condition: which warning.",
+    )
     group = models.ForeignKey("auth.Group", on_delete=models.PROTECT, related_name="approval_rules")
     order = models.PositiveSmallIntegerField(default=10, help_text="Steps run in ascending order.")
     is_active = models.BooleanField(default=True)
@@ -281,6 +290,10 @@ class ApprovalRule(models.Model):
             raise ValidationError({"threshold": "This condition needs a threshold."})
         if self.condition not in self.THRESHOLD_CONDITIONS and self.threshold is not None:
             raise ValidationError({"threshold": "This condition takes no threshold."})
+        if (self.condition == self.Condition.ADVISOR_WARNING) != bool(self.advisor_code):
+            raise ValidationError(
+                {"advisor_code": "Name the advisor warning exactly when the condition is an advisor warning."}
+            )
 
 
 class ApprovalStep(models.Model):
