@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from deals.advisor import advice_for
 from deals.models import Deal
 from proofs import services
 from proofs.errors import ProofError
@@ -124,6 +125,7 @@ def seller_deal_evidence(request, deal_id: int):
             "checklist": checklist,
             "items": items,
             "open": deal.status in services.EVIDENCE_OPEN_STATES,
+            "advice": advice_for([deal])[deal.pk],
         },
         status=status,
     )

@@ -82,3 +82,13 @@ def test_a_rule_with_the_wrong_parameters_is_refused_naming_the_field(fields, fi
     with pytest.raises(ValidationError) as error:
         rule.full_clean()
     assert field in error.value.message_dict
+
+
+def test_the_seller_sees_the_advisor_warning_on_the_deal_page(client, people):
+    from tests.factories import PASSWORD
+
+    deal = make_deal(owner=people["seller"], plan_version=three_meter_plan())
+    assert client.login(username=people["seller"].username, password=PASSWORD)
+    page = client.get(f"/seller/deals/{deal.pk}/evidence/").content.decode()
+    assert 'id="warning-billing_complexity"' in page
+    assert "Billing complexity" in page
