@@ -352,6 +352,8 @@ def progress_demo_deals(users: dict[str, object], deals: list[Deal]) -> None:
     from deals.approvals import decide
     from deals.models import ApprovalStep
     from proofs.demo import accept_demo_evidence, load_demo_performed_work, submit_demo_evidence
+    from proofs.models import ProofArtifact
+    from proofs.services import artifact_review
 
     desk = users["desk"]
     approvers = {roles.DEAL_DESK: desk, roles.FINANCE: users["finance"]}
@@ -369,6 +371,16 @@ def progress_demo_deals(users: dict[str, object], deals: list[Deal]) -> None:
             continue  # e.g. a missing cost line: it stays a draft and the flag scan catches it
         # Each deal advances to a group in turn (or all the way), so every queue has work.
         target = QUEUE_TARGETS[index % len(QUEUE_TARGETS)]
+        if index == 0:
+            # The deal desk turns down one piece of proof: evidence incomplete after submission.
+            rejected = ProofArtifact.objects.filter(deal=deal).order_by("id").first()
+            artifact_review(
+                artifact_id=rejected.pk,
+                actor=desk,
+                outcome=ProofArtifact.Status.REJECTED,
+                comment="The audit log sample covers one day only; send a full week.",
+            )
+            continue
         chain = set(ApprovalStep.objects.filter(deal=deal).values_list("group__name", flat=True))
         if target is not None and target not in chain:
             continue

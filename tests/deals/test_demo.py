@@ -37,3 +37,11 @@ def test_replay_quote_reproduces_every_approved_snapshot_of_the_demo(demo, capsy
     out = capsys.readouterr().out
     assert out.count("reproduced exactly") == count
     assert "differs" not in out
+
+
+def test_the_demo_shows_flags_of_every_reason(demo):
+    from deals.jobs import flag_scan
+    from deals.models import Flag
+
+    flag_scan()
+    assert set(Flag.objects.filter(status="open").values_list("reason", flat=True)) == set(Flag.Reason.values)
