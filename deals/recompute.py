@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from deals.models import Deal
@@ -71,16 +71,33 @@ def recompute_deals(deal_ids: Iterable[int]) -> int:
             apply_result(deal, compute_quote(quote), None, now)
         except EngineInputError as error:
             apply_result(deal, None, error, now)
-    with transaction.atomic():
-        # A deal marked stale again while we computed keeps its flag for the next pass.
-        current = dict(
-            Deal.objects.select_for_update()
-            .filter(id__in=[d.id for d in deals])
-            .values_list("id", "stale_generation")
-        )
-        fresh = [d for d in deals if current.get(d.id) == d.stale_generation]
-        Deal.objects.bulk_update(fresh, FIGURE_FIELDS, batch_size=CHUNK_SIZE)
-    return len(fresh)
+    return write_figures(deals)
+
+
+def write_figures(deals: list[Deal]) -> int:
+    """Store the computed figures in one batched statement; returns how many rows took them.
+
+    Each row is written only if its stale generation is still the one we computed from: a deal
+    marked stale again meanwhile keeps its flag for the next pass. The condition makes the
+    write safe without locking rows first.
+    """
+    if not deals:
+        return 0
+    fields = [Deal._meta.get_field(name) for name in FIGURE_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = (
+        f"UPDATE {quote(Deal._meta.db_table)} SET {assignments} "
+        f"WHERE {quote('id')} = %s AND {quote('stale_generation')} = %s"
+    )
+    rows = [
+        [field.get_db_prep_save(getattr(deal, field.attname), connection) for field in fields]
+        + [deal.pk, deal.stale_generation]
+        for deal in deals
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+        return cursor.rowcount
 
 
 def chunks(ids: list[int], size: int = CHUNK_SIZE) -> Iterable[list[int]]:
