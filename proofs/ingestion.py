@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from deals.models import Deal
@@ -36,11 +36,23 @@ LIVE_STATES = frozenset({Deal.Status.APPROVED, Deal.Status.WON})
 PERIOD = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$", re.ASCII)
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 MAX_ID = 2**63 - 1
+# A valid record as stored: ids of its deal and work unit, its month, then the numbers in FIELDS order.
+ROW_FIELDS = ("deal_id", "work_unit_id", "period", *QUANTITY_FIELDS, *COST_FIELDS)
+Row = tuple
 
 
 def _short(value: Any) -> str:
     """A bad value quoted in a message, cut to a readable length."""
     return repr(value)[:40]
+
+
+class _Refused:
+    """A value's problem, remembered in place of its parsed value."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -157,20 +169,24 @@ class _Validator:
     def problem(self, index: int, field: str, message: str) -> None:
         self.problems.append((index, field, message))
 
-    def rows(self) -> list[PerformedWork]:
+    def rows(self) -> list[Row]:
         this_month = timezone.localdate().replace(day=1)
-        rows: list[PerformedWork] = []
+        rows: list[Row] = []
         seen: dict[tuple[int, int, date], int] = {}
+        # Telemetry repeats its values; a text value is parsed once per batch, to the same result.
+        self.parsed: dict[tuple[str, str], Any] = {}
+        fields = frozenset(FIELDS)
         for index, record in enumerate(self.records):
             if not isinstance(record, dict):
                 self.problem(index, "__all__", "Each record is an object of field names and values.")
                 continue
-            for name in sorted(set(record) - set(FIELDS), key=str):
-                self.problem(index, str(name), f"Unknown field; expected {', '.join(FIELDS)}.")
+            if not fields.issuperset(record):
+                for name in sorted(set(record) - fields, key=str):
+                    self.problem(index, str(name), f"Unknown field; expected {', '.join(FIELDS)}.")
             row = self.row(index, record, this_month)
             if row is None:
                 continue
-            key = (row.deal_id, row.work_unit_id, row.period)
+            key = row[:3]
             if key in seen:
                 self.problem(index, "period", f"Repeats record {seen[key]} (same deal, work unit and month).")
                 continue
@@ -178,15 +194,36 @@ class _Validator:
             rows.append(row)
         return rows
 
-    def row(self, index: int, record: dict, this_month: date) -> PerformedWork | None:
-        values: dict[str, Any] = {}
+    def parse(self, index: int, name: str, value: Any, parser, **options) -> Any:
+        """`parser(value, **options)`, or None with the problem noted; text answers come from the cache."""
+        if value.__class__ is str:
+            cached = self.parsed.get((name, value))
+            if cached is None:
+                try:
+                    cached = parser(value, **options)
+                except ValueError as error:
+                    cached = _Refused(str(error))
+                self.parsed[name, value] = cached
+        else:
+            try:
+                cached = parser(value, **options)
+            except ValueError as error:
+                cached = _Refused(str(error))
+        if cached.__class__ is _Refused:
+            self.problem(index, name, cached.message)
+            return None
+        return cached
+
+    def row(self, index: int, record: dict, this_month: date) -> Row | None:
         known_problems = len(self.problems)
-        deal_id = self._int(record.get("deal"))
+        get = record.get
+        raw_deal = get("deal")
+        deal_id = self._int(raw_deal)
         deal = self.deals.get(deal_id) if deal_id is not None else None
-        if record.get("deal") in (None, ""):
+        if raw_deal in (None, ""):
             self.problem(index, "deal", "This field is required.")
         elif deal is None:
-            self.problem(index, "deal", f"No deal {_short(record.get('deal'))} that you may load work for.")
+            self.problem(index, "deal", f"No deal {_short(raw_deal)} that you may load work for.")
         elif deal.status not in LIVE_STATES:
             self.problem(
                 index,
@@ -195,7 +232,7 @@ class _Validator:
                 "performed work is recorded for approved or won deals only.",
             )
             deal = None
-        raw_code = record.get("work_unit")
+        raw_code = get("work_unit")
         code = self._code(raw_code)
         unit = self.units.get(code)
         if raw_code in (None, ""):
@@ -204,27 +241,51 @@ class _Validator:
             self.problem(index, "work_unit", f"No work unit {_short(raw_code)}.")
         elif deal is not None and (deal.plan_version_id, unit.pk) not in self.priced:
             self.problem(index, "work_unit", f"Deal {deal.pk}'s plan does not price {code!r}.")
-        try:
-            values["period"] = _period(record.get("period"), this_month)
-        except ValueError as error:
-            self.problem(index, "period", str(error))
-        for name in QUANTITY_FIELDS:
-            try:
-                values[name] = _decimal(record.get(name), places=4, max_digits=16)
-            except ValueError as error:
-                self.problem(index, name, str(error))
-        for name in COST_FIELDS:
-            try:
-                values[name] = _decimal(record.get(name), places=2, max_digits=14)
-            except ValueError as error:
-                self.problem(index, name, str(error))
-        quantity = values.get("quantity")
-        for name in ("accepted", "overridden"):
-            if quantity is not None and values.get(name, Decimal(0)) > quantity:
-                self.problem(index, name, f"Cannot exceed the quantity ({quantity}).")
+        period = self.parse(index, "period", get("period"), _period, this_month=this_month)
+        parse = self.parse
+        quantity, accepted, overridden = (
+            parse(index, name, get(name), _decimal, places=4, max_digits=16) for name in QUANTITY_FIELDS
+        )
+        costs = tuple(
+            parse(index, name, get(name), _decimal, places=2, max_digits=14) for name in COST_FIELDS
+        )
+        if quantity is not None:
+            for name, value in (("accepted", accepted), ("overridden", overridden)):
+                if value is not None and value > quantity:
+                    self.problem(index, name, f"Cannot exceed the quantity ({quantity}).")
         if len(self.problems) > known_problems:
             return None
-        return PerformedWork(deal_id=deal.pk, work_unit_id=unit.pk, **values)
+        return (deal.pk, unit.pk, period, quantity, accepted, overridden, *costs)
+
+
+def _write(rows: list[Row], batch: IngestBatch) -> None:
+    """Insert the rows, replacing the months already loaded (same deal, work unit and month)."""
+    alias = router.db_for_write(PerformedWork)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        PerformedWork.objects.using(alias).bulk_create(
+            [PerformedWork(**dict(zip(ROW_FIELDS, row, strict=True)), batch=batch) for row in rows],
+            update_conflicts=True,
+            unique_fields=["deal", "work_unit", "period"],
+            update_fields=[*QUANTITY_FIELDS, *COST_FIELDS, "batch", "updated_at"],
+        )
+        return
+    # PostgreSQL: one INSERT ... SELECT FROM unnest() of one array literal a column, the values
+    # validated above (numbers, dates and ids: nothing an array literal would need to quote).
+    meta, quote = PerformedWork._meta, connection.ops.quote_name
+    columns = [quote(meta.get_field(name).column) for name in (*ROW_FIELDS, "batch", "updated_at")]
+    types = [meta.get_field(name).db_type(connection) for name in ROW_FIELDS]
+    unique = ", ".join(quote(meta.get_field(name).column) for name in ("deal", "work_unit", "period"))
+    updated = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[3:])
+    arrays = ", ".join(f"%s::{type_}[]" for type_ in types)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT *, %s, %s FROM unnest({arrays}) "
+        f"ON CONFLICT ({unique}) DO UPDATE SET {updated}"
+    )
+    literals = ["{" + ",".join(map(str, column)) + "}" for column in zip(*rows, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [batch.pk, timezone.now(), *literals])
 
 
 @transaction.atomic
@@ -264,18 +325,11 @@ def ingest_performed_work(*, key: str, records: list[Any], actor) -> IngestResul
         return _replay(IngestBatch.objects.get(key=key), digest)
     existing_keys = set(
         PerformedWork.objects.filter(
-            deal_id__in={r.deal_id for r in rows}, period__in={r.period for r in rows}
+            deal_id__in={r[0] for r in rows}, period__in={r[2] for r in rows}
         ).values_list("deal_id", "work_unit_id", "period")
     )
-    for row in rows:
-        row.batch = batch
-    PerformedWork.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["deal", "work_unit", "period"],
-        update_fields=[*QUANTITY_FIELDS, *COST_FIELDS, "batch", "updated_at"],
-    )
-    batch.updated_count = sum((r.deal_id, r.work_unit_id, r.period) in existing_keys for r in rows)
+    _write(rows, batch)
+    batch.updated_count = sum(r[:3] in existing_keys for r in rows)
     batch.created_count = len(rows) - batch.updated_count
     batch.save(update_fields=["created_count", "updated_count"])
     return _result(batch, replayed=False)
