@@ -12,6 +12,7 @@ from deals import (
     lifecycle,
     services,
 )
+from deals.admin_audit import AuditedAdmin
 from deals.models import (
     ApprovalRule,
     ApprovalStep,
@@ -59,38 +60,6 @@ class RefuseHiddenObjectsAdmin(admin.ModelAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         self._refuse_if_hidden(request, object_id)
         return super().delete_view(request, object_id, extra_context)
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Every create, change and delete made here is audited with before and after values."""
-
-    def _values(self, obj):
-        return services.snapshot_of(obj, [f.name for f in obj._meta.concrete_fields if f.name != "id"])
-
-    def save_model(self, request, obj, form, change):
-        before = self._values(type(obj).objects.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-        services.audit_change(
-            actor=request.user,
-            instance=obj,
-            action=f"{obj._meta.model_name}_{'changed' if change else 'created'}",
-            before=before,
-            after=self._values(obj),
-        )
-
-    def delete_model(self, request, obj):
-        services.audit_change(
-            actor=request.user,
-            instance=obj,
-            action=f"{obj._meta.model_name}_deleted",
-            before=self._values(obj),
-            after=None,
-        )
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
 
 
 @admin.register(Customer)

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 import pricing.admin_advisor  # noqa: F401  (registers the advisor thresholds)
+from deals.admin_audit import AuditedAdmin
 from pricing import services
 from pricing.engine import EngineInputError
 from pricing.engine.charges import validate_tiers
@@ -41,7 +42,7 @@ class WorkUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelRate)
-class ModelRateAdmin(admin.ModelAdmin):
+class ModelRateAdmin(AuditedAdmin):
     list_display = [
         "model_name",
         "input_per_million",
@@ -60,7 +61,7 @@ class ModelRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(CostComponent)
-class CostComponentAdmin(admin.ModelAdmin):
+class CostComponentAdmin(AuditedAdmin):
     list_display = [
         "work_unit",
         "category",
@@ -74,7 +75,7 @@ class CostComponentAdmin(admin.ModelAdmin):
     list_select_related = ["work_unit"]
     search_fields = ["work_unit__name", "model_name"]
 
-    def save_model(self, request, obj, form, change):
+    def persist(self, request, obj, form, change):
         services.cost_component_save(component=obj)
 
 
@@ -160,7 +161,7 @@ class RiskAdjustmentInline(FrozenInlineMixin, admin.TabularInline):
 
 
 @admin.register(PlanVersion)
-class PlanVersionAdmin(admin.ModelAdmin):
+class PlanVersionAdmin(AuditedAdmin):
     list_display = ["__str__", "plan", "number", "status", "margin_floor", "published_at"]
     list_filter = ["status", "plan"]
     list_select_related = ["plan"]
@@ -204,7 +205,7 @@ class PlanVersionInline(admin.TabularInline):
 
 
 @admin.register(PricingPlan)
-class PricingPlanAdmin(admin.ModelAdmin):
+class PricingPlanAdmin(AuditedAdmin):
     list_display = ["name", "code", "currency"]
     search_fields = ["name", "code"]
     inlines = [PlanVersionInline]

@@ -144,3 +144,34 @@ def test_a_model_rate_change_recomputes_the_deals_whose_model_cost_follows_it(
     assert deal.monthly_cost == D("454.00")
     assert not deal.is_stale
     assert other.computed_at == other_computed_at
+
+
+def test_finance_changes_in_the_admin_leave_an_audit_trail_with_before_and_after(client):
+    from deals import roles
+    from deals.models import AuditEvent
+    from pricing.models import CostComponent
+    from tests.factories import PASSWORD, UserFactory
+
+    finance = UserFactory(group=roles.FINANCE)
+    unit = WorkUnitFactory()
+    component = CostComponent.objects.create(work_unit=unit, category="support", expected_unit_cost=D("0.10"))
+    assert client.login(username=finance.username, password=PASSWORD)
+    response = client.post(
+        f"/admin/pricing/costcomponent/{component.pk}/change/",
+        {
+            "work_unit": unit.pk,
+            "category": "support",
+            "expected_unit_cost": "0.150000",
+            "cv": "0.2000",
+            "model_name": "",
+            "input_tokens_per_unit": "0",
+            "output_tokens_per_unit": "0",
+            "notes": "support load grew",
+        },
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="costcomponent_changed")
+    assert event.actor == finance
+    assert event.detail["before"]["expected_unit_cost"] == "0.100000"
+    assert event.detail["after"]["expected_unit_cost"] == "0.150000"
+    assert "expected_unit_cost" in event.detail["changed"]
