@@ -2,6 +2,7 @@
 #
 #   make install   create .venv (if missing) and install requirements.lock
 #   make run       migrate, load the demo data (prints the logins), serve on 127.0.0.1:8000
+#   make serve     production-like: gunicorn, two Celery workers and beat on PostgreSQL + Redis
 #   make test      system checks, missing-migration check, pytest (PYTEST_ARGS, default -n 2)
 #   make lint      ruff check + ruff format --check
 #   make bench     run every bench/*.py
@@ -18,7 +19,7 @@ LOCK_VENV ?= /tmp/dealdesk-pip-tools
 # e.g. `make lock LOCK_ARGS=--upgrade` or `make lock LOCK_ARGS="--upgrade-package django"`
 LOCK_ARGS ?=
 
-.PHONY: install run test lint bench lock
+.PHONY: install run serve test lint bench lock
 
 install: $(STAMP)
 
@@ -32,6 +33,10 @@ run: install
 	$(PY) manage.py migrate
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# config.production on PostgreSQL and Redis (DATABASE_URL, REDIS_URL; see bin/serve).
+serve: install
+	bin/serve
 
 # pytest exits 5 when it ran no test at all: that is a failure here, and said so.
 test: install

@@ -6,6 +6,7 @@ from tests import services
 SERVICE_MARKERS = {
     "postgres": services.require_postgres,
     "redis": services.require_redis,
+    "e2e": services.require_chromium,
 }
 
 

@@ -1,6 +1,6 @@
-"""Gating for tests that need real services (PostgreSQL, Redis).
+"""Gating for tests that need real services (PostgreSQL, Redis) or the browser (Chromium).
 
-A test marked ``@pytest.mark.postgres`` or ``@pytest.mark.redis`` is skipped, with the reason
+A test marked ``@pytest.mark.postgres``, ``redis`` or ``e2e`` is skipped, with the reason
 printed, when its service is not configured or not answering. With ``REQUIRE_SERVICES=1`` in
 the environment (as CI sets it) the same condition fails the test instead, so a CI machine that
 lost a service can never pass by skipping.
@@ -12,6 +12,7 @@ import os
 import pytest
 
 POSTGRES_REASON = "needs PostgreSQL: set DATABASE_URL to a postgres:// URL"
+CHROMIUM = "/usr/bin/chromium"
 REDIS_UNSET_REASON = "needs Redis: set REDIS_URL to a redis:// URL"
 
 
@@ -70,3 +71,20 @@ def require_redis() -> str:
     if problem:
         skip_or_fail(problem)
     return url
+
+
+def chromium_problem() -> str | None:
+    """Why the browser journeys cannot run here, or None if Chromium and Playwright are both there."""
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"needs Chromium at {CHROMIUM}: apt-get install chromium (Debian's package; no download)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "needs the playwright Python package (pip install playwright; the browser is Debian's)"
+    return None
+
+
+def require_chromium() -> None:
+    problem = chromium_problem()
+    if problem:
+        skip_or_fail(problem)
