@@ -225,6 +225,12 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
         elif any(formset.has_changed() for formset in formsets):
             services.deals_mark_stale(Deal.objects.filter(pk=form.instance.pk))
 
+    def get_deleted_objects(self, objs, request):
+        # The rows a draft takes with it (volumes, cost lines, evidence) go with the deal; who may
+        # delete the deal at all is deal_delete's rule, not a permission per related table.
+        to_delete, model_count, _, protected = super().get_deleted_objects(objs, request)
+        return to_delete, model_count, set(), protected
+
     def delete_model(self, request, obj):
         services.deal_delete(deal_id=obj.pk, actor=request.user)
 

@@ -357,7 +357,8 @@ class Decision(models.Model):
 class AuditEvent(models.Model):
     """Who did what to a deal, written in the same transaction as the change."""
 
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="audit_events", null=True)
+    # The trail outlives the deal it tells of.
+    deal = models.ForeignKey(Deal, on_delete=models.SET_NULL, related_name="audit_events", null=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -145,3 +145,14 @@ def test_only_finance_publishes_plan_versions(client, people, world, role, expec
     assert response.status_code == expected
     draft.refresh_from_db()
     assert (draft.status == "published") == (role == "finance")
+
+
+def test_the_owner_deletes_a_draft_in_the_admin_and_its_audit_trail_stays(client, people, world):
+    from deals.models import AuditEvent, Deal
+
+    as_role(client, people, "seller")
+    response = client.post(f"/admin/deals/deal/{world['draft']}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Deal.objects.filter(pk=world["draft"]).exists()
+    deleted = AuditEvent.objects.get(action="deal_deleted")
+    assert deleted.actor == people["seller"] and deleted.detail["before"]["name"] == "Sam's draft"
