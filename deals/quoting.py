@@ -95,6 +95,41 @@ def component_from_row(row: PriceComponentRow) -> PriceComponent:
     )
 
 
+def risk_adjustment_from_row(row: RiskAdjustmentRow) -> RiskAdjustment:
+    return RiskAdjustment(
+        RiskKind(row.kind),
+        row.option,
+        row.price_uplift_pct,
+        row.fee,
+        row.discount_pct,
+        row.human_review_cost_multiplier,
+    )
+
+
+def risk_selection_of(deal: Deal) -> RiskSelection:
+    """The deal's risk choices; works on an unsaved deal too (a quote preview)."""
+    return RiskSelection(
+        review_level=deal.review_level,
+        indemnity=deal.indemnity,
+        compliance_tier=deal.compliance_tier,
+        confidence_tier=deal.confidence_tier,
+    )
+
+
+def resolved_cost_line(
+    catalog: CatalogCosts, unit: WorkUnit, category: str, unit_cost: Decimal | None, cv: Decimal | None
+) -> CostLine | None:
+    """The engine's cost line, the catalog filling what the deal leaves empty; None when the
+    line follows a catalog that has no cost for it."""
+    if unit_cost is None or cv is None:
+        found = catalog.unit_cost_and_cv(unit.pk, category)
+        if found is None:
+            return None
+        unit_cost = found[0] if unit_cost is None else unit_cost
+        cv = found[1] if cv is None else cv
+    return CostLine(unit.code, CostCategory(category), unit_cost, cv)
+
+
 def work_unit_spec(unit: WorkUnit) -> WorkUnitSpec:
     return WorkUnitSpec(unit.code, unit.value_unit, unit.cost_unit, unit.attribution_defensible)
 
@@ -159,20 +194,16 @@ def build_quote_input(
     unit_ids.update(c.work_unit_id for c in deal.cost_lines.all())
     cost_lines = []
     for line in deal.cost_lines.all():
-        unit_cost, cv = line.unit_cost, line.cv
-        if unit_cost is None or cv is None:
-            found = catalog.unit_cost_and_cv(line.work_unit_id, line.category)
-            if found is None:
-                raise EngineInputError(
-                    {
-                        f"cost_lines[{line.work_unit.code}.{line.category}]": [
-                            "follows the catalog, which has no cost for this work unit and category."
-                        ]
-                    }
-                )
-            unit_cost = found[0] if unit_cost is None else unit_cost
-            cv = found[1] if cv is None else cv
-        cost_lines.append(CostLine(line.work_unit.code, CostCategory(line.category), unit_cost, cv))
+        cost_line = resolved_cost_line(catalog, line.work_unit, line.category, line.unit_cost, line.cv)
+        if cost_line is None:
+            raise EngineInputError(
+                {
+                    f"cost_lines[{line.work_unit.code}.{line.category}]": [
+                        "follows the catalog, which has no cost for this work unit and category."
+                    ]
+                }
+            )
+        cost_lines.append(cost_line)
     return QuoteInput(
         currency=deal.currency,
         plan_currency=version.plan.currency,
@@ -187,22 +218,7 @@ def build_quote_input(
         term_months=deal.term_months,
         fixed_monthly_cost=deal.fixed_monthly_cost,
         margin_floor=version.margin_floor,
-        risk_adjustments=tuple(
-            RiskAdjustment(
-                RiskKind(r.kind),
-                r.option,
-                r.price_uplift_pct,
-                r.fee,
-                r.discount_pct,
-                r.human_review_cost_multiplier,
-            )
-            for r in risks
-        ),
-        risk_selection=RiskSelection(
-            review_level=deal.review_level,
-            indemnity=deal.indemnity,
-            compliance_tier=deal.compliance_tier,
-            confidence_tier=deal.confidence_tier,
-        ),
+        risk_adjustments=tuple(risk_adjustment_from_row(r) for r in risks),
+        risk_selection=risk_selection_of(deal),
         simulation=simulation_settings(),
     )

@@ -14,9 +14,17 @@ from django.db.models import Prefetch
 from rest_framework import serializers
 
 from deals.models import ApprovalStep, Customer, Deal, DealCostLine, DealVolume, Decision, Flag, JobRun
-from deals.quoting import CatalogCosts, component_from_row, simulation_settings, work_unit_spec
+from deals.quoting import (
+    CatalogCosts,
+    component_from_row,
+    resolved_cost_line,
+    risk_adjustment_from_row,
+    risk_selection_of,
+    simulation_settings,
+    work_unit_spec,
+)
 from deals.services import PRICE_FIELDS
-from pricing.engine.types import CostCategory, CostLine, QuoteInput, RiskAdjustment, RiskKind, RiskSelection
+from pricing.engine.types import CostCategory, CostLine, QuoteInput
 from pricing.engine.types import Volume as EngineVolume
 from pricing.models import PlanVersion, PriceComponent, PriceTier, PricingPlan, WorkUnit
 from pricing.models import RiskAdjustment as RiskAdjustmentRow
@@ -352,23 +360,8 @@ class QuotePreviewSerializer(PricedFieldsSerializer):
             term_months=deal.term_months,
             fixed_monthly_cost=deal.fixed_monthly_cost,
             margin_floor=version.margin_floor,
-            risk_adjustments=tuple(
-                RiskAdjustment(
-                    RiskKind(r.kind),
-                    r.option,
-                    r.price_uplift_pct,
-                    r.fee,
-                    r.discount_pct,
-                    r.human_review_cost_multiplier,
-                )
-                for r in version.risk_adjustments.all()
-            ),
-            risk_selection=RiskSelection(
-                review_level=deal.review_level,
-                indemnity=deal.indemnity,
-                compliance_tier=deal.compliance_tier,
-                confidence_tier=deal.confidence_tier,
-            ),
+            risk_adjustments=tuple(risk_adjustment_from_row(r) for r in version.risk_adjustments.all()),
+            risk_selection=risk_selection_of(deal),
             simulation=simulation_settings(),
         )
 
@@ -377,17 +370,13 @@ class QuotePreviewSerializer(PricedFieldsSerializer):
         lines, errors = [], {}
         for index, row in enumerate(rows):
             unit, category = row["work_unit"], row["category"]
-            unit_cost, cv = row.get("unit_cost"), row.get("cv")
-            if unit_cost is None or cv is None:
-                found = catalog.unit_cost_and_cv(unit.pk, category)
-                if found is None:
-                    errors[f"cost_lines[{index}]"] = [
-                        f"Follows the catalog, which has no {category} cost for {unit.code}."
-                    ]
-                    continue
-                unit_cost = found[0] if unit_cost is None else unit_cost
-                cv = found[1] if cv is None else cv
-            lines.append(CostLine(unit.code, CostCategory(category), unit_cost, cv))
+            line = resolved_cost_line(catalog, unit, category, row.get("unit_cost"), row.get("cv"))
+            if line is None:
+                errors[f"cost_lines[{index}]"] = [
+                    f"Follows the catalog, which has no {category} cost for {unit.code}."
+                ]
+                continue
+            lines.append(line)
         if errors:
             raise serializers.ValidationError(errors)
         return lines
