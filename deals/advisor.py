@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from deals.models import Customer, Deal, QuoteSnapshot
-from deals.quoting import CatalogCosts, build_quote_input, quote_inputs
+from deals.quoting import CatalogCosts, QuoteAssembler, build_quote_input, quote_inputs, version_pricing
 from deals.selectors import deals_visible_to
 from pricing.engine import EngineInputError, compute_quote, quote_input_from_primitive
 from pricing.engine.advisor import AdvisorThresholds as Limits
@@ -26,9 +26,7 @@ from pricing.engine.advisor import Warning, advise, floor_price
 from pricing.engine.margin import gross_margin
 from pricing.engine.money import ONE, ZERO, money, ratio
 from pricing.engine.types import METERED_CHARGES, QuoteInput, QuoteResult
-from pricing.models import AdvisorThresholds, PlanVersion, PriceTier, WorkUnit
-from pricing.models import PriceComponent as PriceComponentRow
-from pricing.models import RiskAdjustment as RiskAdjustmentRow
+from pricing.models import AdvisorThresholds, PlanVersion, WorkUnit
 from proofs.reports import PeriodFigures, RealizedFigures, latest_quotes, per_unit, rate, realized_figures
 
 GROWTH_MIN = Decimal("0.5")
@@ -187,26 +185,17 @@ def compare_plans(deal_id: int, growth: Decimal = ONE, limits: Limits | None = N
             Q(status=PlanVersion.Status.PUBLISHED, plan__currency=deal.currency) | Q(pk=deal.plan_version_id)
         ).select_related("plan")
     )
-    components: dict[int, list[PriceComponentRow]] = defaultdict(list)
-    for row in (
-        PriceComponentRow.objects.filter(version__in=versions)
-        .select_related("work_unit")
-        .prefetch_related(Prefetch("tiers", queryset=PriceTier.objects.order_by("lower")))
-    ):
-        components[row.version_id].append(row)
-    risks: dict[int, list[RiskAdjustmentRow]] = defaultdict(list)
-    for risk in RiskAdjustmentRow.objects.filter(version__in=versions):
-        risks[risk.version_id].append(risk)
-
-    deal_units = {v.work_unit_id for v in deal.volumes.all()}
-    unit_ids = deal_units | {c.work_unit_id for c in deal.cost_lines.all()}
-    unit_ids |= {c.work_unit_id for rows in components.values() for c in rows if c.work_unit_id}
-    units = {u.id: u for u in WorkUnit.objects.filter(id__in=unit_ids)}
-    catalog = CatalogCosts(unit_ids)
+    pricing = version_pricing(versions)
+    deal_unit_codes = {v.work_unit.code for v in deal.volumes.all()}
+    unit_ids = {v.work_unit_id for v in deal.volumes.all()} | {c.work_unit_id for c in deal.cost_lines.all()}
+    unit_ids |= set().union(*(p.work_unit_ids for p in pricing.values()))
+    assembler = QuoteAssembler(
+        pricing, {u.id: u for u in WorkUnit.objects.filter(id__in=unit_ids)}, CatalogCosts(unit_ids)
+    )
 
     def fits(version: PlanVersion) -> bool:
-        metered = {c.work_unit_id for c in components[version.pk] if c.charge_model in METERED_CHARGES}
-        return version.pk == deal.plan_version_id or not metered or bool(metered & deal_units)
+        metered = {c.work_unit for c in pricing[version.pk].components if c.charge_model in METERED_CHARGES}
+        return version.pk == deal.plan_version_id or not metered or bool(metered & deal_unit_codes)
 
     options = []
     for version in sorted(
@@ -219,9 +208,7 @@ def compare_plans(deal_id: int, growth: Decimal = ONE, limits: Limits | None = N
         warnings: tuple[Warning, ...] = ()
         error = ""
         try:
-            quote = grown(
-                build_quote_input(twin, components[version.pk], risks[version.pk], units, catalog), growth
-            )
+            quote = grown(build_quote_input(twin, assembler), growth)
             result = compute_quote(quote)
             warnings = advise(quote, result, limits)
         except EngineInputError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from deals.models import Deal
+from deals.models import Deal, DealCostLine, DealVolume
 from pricing.engine import EngineInputError
 from pricing.engine.types import (
     ChargeModel,
@@ -31,7 +32,7 @@ from pricing.engine.types import (
     Volume,
     WorkUnitSpec,
 )
-from pricing.models import CostComponent, ModelRate, PriceTier, WorkUnit
+from pricing.models import CostComponent, ModelRate, PlanVersion, PriceTier, WorkUnit
 from pricing.models import PriceComponent as PriceComponentRow
 from pricing.models import RiskAdjustment as RiskAdjustmentRow
 
@@ -138,87 +139,151 @@ def simulation_settings() -> SimulationSettings:
     return SimulationSettings(draws=settings.SIMULATION_DRAWS, seed=settings.SIMULATION_SEED)
 
 
-def quote_inputs(deal_ids: Iterable[int]) -> dict[int, QuoteInput | EngineInputError]:
-    """Engine inputs for each deal, or the reason its rows cannot be priced."""
-    deals = list(
-        Deal.objects.filter(id__in=list(deal_ids))
-        .select_related("plan_version__plan")
-        .prefetch_related("volumes__work_unit", "cost_lines__work_unit")
-    )
-    version_ids = {d.plan_version_id for d in deals}
-    components_by_version: dict[int, list[PriceComponentRow]] = defaultdict(list)
+# The deal's own columns a quote reads; the rest comes from its plan version and its rows.
+DEAL_TERMS = (
+    "id",
+    "plan_version_id",
+    "currency",
+    "seats",
+    "discount_pct",
+    "term_months",
+    "fixed_monthly_cost",
+    "review_level",
+    "indemnity",
+    "compliance_tier",
+    "confidence_tier",
+)
+RISK_CHOICES = ("review_level", "indemnity", "compliance_tier", "confidence_tier")
+# (work unit id, monthly quantity, cv) and (work unit id, category, unit cost or None, cv or None)
+VolumeRow = tuple[int, Decimal, Decimal]
+CostLineRow = tuple[int, str, Decimal | None, Decimal | None]
+
+
+@dataclass(frozen=True)
+class VersionPricing:
+    """What every deal on one plan version shares: built once per batch, not per deal."""
+
+    plan_currency: str
+    margin_floor: Decimal
+    components: tuple[PriceComponent, ...]
+    risk_adjustments: tuple[RiskAdjustment, ...]
+    work_unit_ids: frozenset[int]
+
+
+def version_pricing(versions: Iterable[PlanVersion]) -> dict[int, VersionPricing]:
+    """The engine's view of each plan version (loaded with its plan), in two more queries."""
+    versions = list(versions)
+    components: dict[int, list[PriceComponentRow]] = defaultdict(list)
     for row in (
-        PriceComponentRow.objects.filter(version_id__in=version_ids)
+        PriceComponentRow.objects.filter(version__in=versions)
         .select_related("work_unit")
         .prefetch_related(Prefetch("tiers", queryset=PriceTier.objects.order_by("lower")))
     ):
-        components_by_version[row.version_id].append(row)
-    risks_by_version: dict[int, list[RiskAdjustmentRow]] = defaultdict(list)
-    for risk in RiskAdjustmentRow.objects.filter(version_id__in=version_ids):
-        risks_by_version[risk.version_id].append(risk)
-
-    work_unit_ids = {
-        c.work_unit_id for rows in components_by_version.values() for c in rows if c.work_unit_id
+        components[row.version_id].append(row)
+    risks: dict[int, list[RiskAdjustmentRow]] = defaultdict(list)
+    for risk in RiskAdjustmentRow.objects.filter(version__in=versions):
+        risks[risk.version_id].append(risk)
+    return {
+        version.pk: VersionPricing(
+            plan_currency=version.plan.currency,
+            margin_floor=version.margin_floor,
+            components=tuple(component_from_row(c) for c in components[version.pk]),
+            risk_adjustments=tuple(risk_adjustment_from_row(r) for r in risks[version.pk]),
+            work_unit_ids=frozenset(c.work_unit_id for c in components[version.pk] if c.work_unit_id),
+        )
+        for version in versions
     }
-    for deal in deals:
-        work_unit_ids.update(v.work_unit_id for v in deal.volumes.all())
-        work_unit_ids.update(c.work_unit_id for c in deal.cost_lines.all())
-    units = {u.id: u for u in WorkUnit.objects.filter(id__in=work_unit_ids)}
-    catalog = CatalogCosts(work_unit_ids)
+
+
+class QuoteAssembler:
+    """Turns a deal's terms and rows into a `QuoteInput`, sharing what deals have in common."""
+
+    def __init__(self, pricing: dict[int, VersionPricing], units: dict[int, WorkUnit], catalog: CatalogCosts):
+        self.pricing, self.units, self.catalog = pricing, units, catalog
+        self.simulation = simulation_settings()
+        self._work_units: dict[frozenset[int], tuple[WorkUnitSpec, ...]] = {}
+
+    def work_units(self, ids: frozenset[int]) -> tuple[WorkUnitSpec, ...]:
+        if ids not in self._work_units:
+            specs = sorted((self.units[i] for i in ids), key=lambda u: u.code)
+            self._work_units[ids] = tuple(work_unit_spec(u) for u in specs)
+        return self._work_units[ids]
+
+    def quote_input(self, terms: dict, volumes: list[VolumeRow], cost_lines: list[CostLineRow]) -> QuoteInput:
+        pricing = self.pricing[terms["plan_version_id"]]
+        units = self.units
+        lines = []
+        for unit_id, category, unit_cost, cv in cost_lines:
+            unit = units[unit_id]
+            line = resolved_cost_line(self.catalog, unit, category, unit_cost, cv)
+            if line is None:
+                raise EngineInputError(
+                    {
+                        f"cost_lines[{unit.code}.{category}]": [
+                            "follows the catalog, which has no cost for this work unit and category."
+                        ]
+                    }
+                )
+            lines.append(line)
+        unit_ids = pricing.work_unit_ids.union(v[0] for v in volumes).union(c[0] for c in cost_lines)
+        return QuoteInput(
+            currency=terms["currency"],
+            plan_currency=pricing.plan_currency,
+            components=pricing.components,
+            work_units=self.work_units(unit_ids),
+            volumes=tuple(Volume(units[unit_id].code, quantity, cv) for unit_id, quantity, cv in volumes),
+            cost_lines=tuple(lines),
+            seats=terms["seats"],
+            discount_pct=terms["discount_pct"],
+            term_months=terms["term_months"],
+            fixed_monthly_cost=terms["fixed_monthly_cost"],
+            margin_floor=pricing.margin_floor,
+            risk_adjustments=pricing.risk_adjustments,
+            risk_selection=RiskSelection(**{name: terms[name] for name in RISK_CHOICES}),
+            simulation=self.simulation,
+        )
+
+
+def quote_inputs(deal_ids: Iterable[int]) -> dict[int, QuoteInput | EngineInputError]:
+    """Engine inputs for each deal, or the reason its rows cannot be priced; six queries and
+    plain rows (no model instances) for any number of deals."""
+    ids = list(deal_ids)
+    rows = Deal.objects.filter(id__in=ids).values_list(*DEAL_TERMS)
+    deals = [dict(zip(DEAL_TERMS, row, strict=True)) for row in rows]
+    volumes: dict[int, list[VolumeRow]] = defaultdict(list)
+    for deal_id, *row in DealVolume.objects.filter(deal_id__in=ids).values_list(
+        "deal_id", "work_unit_id", "monthly_quantity", "cv"
+    ):
+        volumes[deal_id].append(tuple(row))
+    cost_lines: dict[int, list[CostLineRow]] = defaultdict(list)
+    for deal_id, *row in DealCostLine.objects.filter(deal_id__in=ids).values_list(
+        "deal_id", "work_unit_id", "category", "unit_cost", "cv"
+    ):
+        cost_lines[deal_id].append(tuple(row))
+    pricing = version_pricing(
+        PlanVersion.objects.filter(id__in={d["plan_version_id"] for d in deals}).select_related("plan")
+    )
+    unit_ids = set().union(*(p.work_unit_ids for p in pricing.values()))
+    unit_ids.update(row[0] for rows in (*volumes.values(), *cost_lines.values()) for row in rows)
+    assembler = QuoteAssembler(
+        pricing, {u.id: u for u in WorkUnit.objects.filter(id__in=unit_ids)}, CatalogCosts(unit_ids)
+    )
 
     inputs: dict[int, QuoteInput | EngineInputError] = {}
-    for deal in deals:
+    for terms in deals:
+        deal_id = terms["id"]
         try:
-            inputs[deal.id] = build_quote_input(
-                deal,
-                components_by_version[deal.plan_version_id],
-                risks_by_version[deal.plan_version_id],
-                units,
-                catalog,
-            )
+            inputs[deal_id] = assembler.quote_input(terms, volumes[deal_id], cost_lines[deal_id])
         except EngineInputError as error:
-            inputs[deal.id] = error
+            inputs[deal_id] = error
     return inputs
 
 
-def build_quote_input(
-    deal: Deal,
-    components: list[PriceComponentRow],
-    risks: list[RiskAdjustmentRow],
-    units: dict[int, WorkUnit],
-    catalog: CatalogCosts,
-) -> QuoteInput:
-    version = deal.plan_version
-    unit_ids = {c.work_unit_id for c in components if c.work_unit_id}
-    unit_ids.update(v.work_unit_id for v in deal.volumes.all())
-    unit_ids.update(c.work_unit_id for c in deal.cost_lines.all())
-    cost_lines = []
-    for line in deal.cost_lines.all():
-        cost_line = resolved_cost_line(catalog, line.work_unit, line.category, line.unit_cost, line.cv)
-        if cost_line is None:
-            raise EngineInputError(
-                {
-                    f"cost_lines[{line.work_unit.code}.{line.category}]": [
-                        "follows the catalog, which has no cost for this work unit and category."
-                    ]
-                }
-            )
-        cost_lines.append(cost_line)
-    return QuoteInput(
-        currency=deal.currency,
-        plan_currency=version.plan.currency,
-        components=tuple(component_from_row(c) for c in components),
-        work_units=tuple(
-            work_unit_spec(u) for u in sorted((units[i] for i in unit_ids), key=lambda u: u.code)
-        ),
-        volumes=tuple(Volume(v.work_unit.code, v.monthly_quantity, v.cv) for v in deal.volumes.all()),
-        cost_lines=tuple(cost_lines),
-        seats=deal.seats,
-        discount_pct=deal.discount_pct,
-        term_months=deal.term_months,
-        fixed_monthly_cost=deal.fixed_monthly_cost,
-        margin_floor=version.margin_floor,
-        risk_adjustments=tuple(risk_adjustment_from_row(r) for r in risks),
-        risk_selection=risk_selection_of(deal),
-        simulation=simulation_settings(),
+def build_quote_input(deal: Deal, assembler: QuoteAssembler) -> QuoteInput:
+    """The quote of a deal instance with its rows prefetched (saved or not, on whatever plan
+    version it is set to)."""
+    return assembler.quote_input(
+        {name: getattr(deal, name) for name in DEAL_TERMS},
+        [(v.work_unit_id, v.monthly_quantity, v.cv) for v in deal.volumes.all()],
+        [(c.work_unit_id, c.category, c.unit_cost, c.cv) for c in deal.cost_lines.all()],
     )

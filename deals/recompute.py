@@ -68,7 +68,7 @@ def recompute_deals(deal_ids: Iterable[int]) -> int:
             apply_result(deal, None, quote, now)
             continue
         try:
-            apply_result(deal, compute_quote(quote), None, now)
+            apply_result(deal, compute_quote(quote, histogram=False), None, now)
         except EngineInputError as error:
             apply_result(deal, None, error, now)
     return write_figures(deals)

@@ -35,7 +35,7 @@ from .types import (
     WorkUnitSpec,
 )
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 MAX_DRAWS = 1_000_000
 
 
@@ -196,7 +196,8 @@ def _validate_component(component: PriceComponent, units: dict[str, WorkUnitSpec
             errors.non_negative(component.cap_per_period, f"{field}.cap_per_period")
 
 
-def compute_quote(quote: QuoteInput) -> QuoteResult:
+def compute_quote(quote: QuoteInput, *, histogram: bool = True) -> QuoteResult:
+    """The quote; `histogram=False` leaves the margin histogram out of the simulation."""
     validate(quote)
     risk = applicable(quote.risk_adjustments, quote.risk_selection)
     volume_of = {v.work_unit: v.monthly_quantity for v in quote.volumes}
@@ -270,7 +271,7 @@ def compute_quote(quote: QuoteInput) -> QuoteResult:
         task_margins=_task_margins(quote, lines, stack.list_total, net, risk),
         total_contract_value=money(net * quote.term_months),
         surfaces=tuple(sorted(surfaces)),
-        simulation=simulate(quote, risk),
+        simulation=simulate(quote, risk, histogram=histogram),
     )
 
 

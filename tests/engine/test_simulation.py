@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pricing.engine.quote import compute_quote
-from pricing.engine.simulation import beta, lognormal
+from pricing.engine.simulation import beta_rates, lognormal, percentiles
 from pricing.engine.types import ChargeModel, SimulationSettings, Volume
 
 from . import D, component, costs, quote
@@ -127,17 +132,72 @@ def test_work_that_earns_nothing_is_reported_at_the_margin_clip():
 
 
 def test_lognormal_draws_have_the_requested_mean_and_variation():
-    draws = lognormal(np.random.default_rng(0), D("1000"), D("0.3"), 200_000)
+    draws = lognormal(D("1000"), D("0.3"), seed=0, draws=200_000, stream=0, position=0)
     assert abs(draws.mean() - 1000) < 5  # within 0.5%
     assert abs(draws.std() / draws.mean() - 0.3) < 0.005
-    assert (lognormal(np.random.default_rng(0), D("0"), D("0.3"), 3) == 0).all()
-    assert (lognormal(np.random.default_rng(0), D("7"), D("0"), 3) == 7).all()
+    assert lognormal(D("0"), D("0.3"), seed=0, draws=3, stream=0, position=0) == 0
+    assert lognormal(D("7"), D("0"), seed=0, draws=3, stream=0, position=0) == 7
 
 
 def test_beta_success_rates_have_the_requested_mean_and_stay_in_range():
-    draws = beta(np.random.default_rng(0), D("0.6"), D("0.1"), 200_000)
+    draws = beta_rates(0, 200_000, 0, D("0.6"), D("0.1"))
     assert abs(draws.mean() - 0.6) < 0.002
     assert abs(draws.std() - 0.1) < 0.002
     assert draws.min() >= 0 and draws.max() <= 1
     # An impossible spread (sd^2 >= m(1 - m)) falls back to the constant rate.
-    assert (beta(np.random.default_rng(0), D("0.6"), D("0.6"), 3) == 0.6).all()
+    assert beta_rates(0, 3, 0, D("0.6"), D("0.6")) == 0.6
+
+
+def test_drawn_arrays_are_shared_and_cannot_be_changed_by_a_quote():
+    first = lognormal(D("1000"), D("0.3"), seed=9, draws=100, stream=0, position=0)
+    again = lognormal(D("1000"), D("0.3"), seed=9, draws=100, stream=0, position=0)
+    assert np.array_equal(first, again)
+    factors = first / 1000
+    with pytest.raises(ValueError):
+        beta_rates(9, 100, 0, D("0.6"), D("0.1"))[0] = 1.0
+    assert not np.array_equal(factors, lognormal(D("1"), D("0.3"), seed=9, draws=100, stream=1, position=0))
+
+
+def test_deals_are_compared_on_the_same_simulated_months():
+    # Common random numbers: the same volume uncertainty moves both deals the same way, so
+    # twice the volume at the same price doubles the bill in every percentile.
+    small = compute_quote(chapter_quote(cv="0.3", draws=2000)).simulation
+    large = compute_quote(
+        quote(
+            component("tickets", ChargeModel.PER_UNIT, "2.50"),
+            volumes=(Volume("ticket", D("20000"), D("0.3")),),
+            cost_lines=costs("ticket", "0.38", "0.07", "0.20", "0.10", cv="0.3"),
+            simulation=SimulationSettings(draws=2000, seed=1),
+        )
+    ).simulation
+    for p in ("bill_p10", "bill_p50", "bill_p90"):
+        assert abs(getattr(large, p) - 2 * getattr(small, p)) <= D("0.01")
+    assert (large.margin_p10, large.margin_p50, large.margin_p90) == (
+        small.margin_p10,
+        small.margin_p50,
+        small.margin_p90,
+    )
+
+
+@given(
+    values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=300),
+)
+def test_percentiles_are_numpys_linear_percentiles(values):
+    array = np.array(values)
+    assert np.allclose(
+        percentiles(array, (10, 50, 90)), np.percentile(array, (10, 50, 90)), rtol=0, atol=1e-9
+    )
+
+
+def test_the_figures_without_histogram_are_the_same_figures():
+    full = compute_quote(hybrid_deal())
+    lean = compute_quote(hybrid_deal(), histogram=False)
+    assert lean.simulation.histogram_counts == ()
+    assert (
+        dataclasses.replace(
+            lean.simulation,
+            histogram_edges=full.simulation.histogram_edges,
+            histogram_counts=full.simulation.histogram_counts,
+        )
+        == full.simulation
+    )
