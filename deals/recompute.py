@@ -10,7 +10,7 @@ from django.utils import timezone
 from deals.models import Deal
 from deals.quoting import quote_inputs
 from pricing.engine import EngineInputError, compute_quote
-from pricing.engine.types import QuoteResult
+from pricing.engine.types import QuoteInput, QuoteResult
 
 CHUNK_SIZE = 500
 FIGURE_FIELDS = [
@@ -34,69 +34,76 @@ FIGURE_FIELDS = [
 ]
 
 
-def apply_result(deal: Deal, result: QuoteResult | None, error: EngineInputError | None, now) -> None:
-    """Copy the engine's figures (or the reason there are none) onto the deal row."""
+def figure_values(result: QuoteResult | None, error: EngineInputError | None, now) -> list:
+    """The engine's figures (or the reason there are none) in FIGURE_FIELDS order."""
     sim = result.simulation if result else None
-    deal.list_monthly = result.list_monthly if result else None
-    deal.discount_amount = result.discount_amount if result else None
-    deal.net_monthly = result.net_monthly if result else None
-    deal.monthly_cost = result.monthly_cost if result else None
-    deal.gross_margin = result.gross_margin if result else None
-    deal.margin_p10 = sim.margin_p10 if sim else None
-    deal.margin_p50 = sim.margin_p50 if sim else None
-    deal.margin_p90 = sim.margin_p90 if sim else None
-    deal.probability_below_floor = sim.probability_below_floor if sim else None
-    deal.bill_p10 = sim.bill_p10 if sim else None
-    deal.bill_p50 = sim.bill_p50 if sim else None
-    deal.bill_p90 = sim.bill_p90 if sim else None
-    deal.total_contract_value = result.total_contract_value if result else None
-    deal.engine_version = result.engine_version if result else ""
-    deal.quote_error = str(error) if error else ""
-    deal.computed_at = now
-    deal.is_stale = False
+    return [
+        result.list_monthly if result else None,
+        result.discount_amount if result else None,
+        result.net_monthly if result else None,
+        result.monthly_cost if result else None,
+        result.gross_margin if result else None,
+        sim.margin_p10 if sim else None,
+        sim.margin_p50 if sim else None,
+        sim.margin_p90 if sim else None,
+        sim.probability_below_floor if sim else None,
+        sim.bill_p10 if sim else None,
+        sim.bill_p50 if sim else None,
+        sim.bill_p90 if sim else None,
+        result.total_contract_value if result else None,
+        result.engine_version if result else "",
+        now,
+        str(error) if error else "",
+        False,  # is_stale
+    ]
+
+
+def apply_result(deal: Deal, result: QuoteResult | None, error: EngineInputError | None, now) -> None:
+    """Copy the engine's figures (or the reason there are none) onto the deal."""
+    for name, value in zip(FIGURE_FIELDS, figure_values(result, error, now), strict=True):
+        setattr(deal, name, value)
+
+
+def figures_of(quote: QuoteInput | EngineInputError, now) -> list:
+    if isinstance(quote, EngineInputError):
+        return figure_values(None, quote, now)
+    try:
+        return figure_values(compute_quote(quote, histogram=False), None, now)
+    except EngineInputError as error:
+        return figure_values(None, error, now)
 
 
 def recompute_deals(deal_ids: Iterable[int]) -> int:
     """Recompute the given deals; returns how many were written."""
     ids = list(deal_ids)
-    deals = list(Deal.objects.filter(id__in=ids).only("id", "stale_generation", *FIGURE_FIELDS))
+    generations = dict(Deal.objects.filter(id__in=ids).values_list("id", "stale_generation"))
     inputs = quote_inputs(ids)
-    now = timezone.now()
-    for deal in deals:
-        quote = inputs[deal.id]
-        if isinstance(quote, EngineInputError):
-            apply_result(deal, None, quote, now)
-            continue
-        try:
-            apply_result(deal, compute_quote(quote, histogram=False), None, now)
-        except EngineInputError as error:
-            apply_result(deal, None, error, now)
-    return write_figures(deals)
+    now = Deal._meta.get_field("computed_at").get_db_prep_save(timezone.now(), connection)
+    return write_figures(
+        [(figures_of(inputs[i], now), i, generations[i]) for i in inputs if i in generations]
+    )
 
 
-def write_figures(deals: list[Deal]) -> int:
-    """Store the computed figures in one batched statement; returns how many rows took them.
+def write_figures(rows: list[tuple[list, int, int]]) -> int:
+    """Store computed figures, each row (values in FIGURE_FIELDS order, deal id, the stale generation
+    they were computed from), in one batched statement; returns how many deals took them.
 
     Each row is written only if its stale generation is still the one we computed from: a deal
     marked stale again meanwhile keeps its flag for the next pass. The condition makes the
-    write safe without locking rows first.
+    write safe without locking rows first. Values go to the driver as they are: Decimal, str and
+    bool need no preparing on either backend, and the timestamp comes prepared.
     """
-    if not deals:
+    if not rows:
         return 0
-    fields = [Deal._meta.get_field(name) for name in FIGURE_FIELDS]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    columns = [Deal._meta.get_field(name).column for name in FIGURE_FIELDS]
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
     sql = (
         f"UPDATE {quote(Deal._meta.db_table)} SET {assignments} "
         f"WHERE {quote('id')} = %s AND {quote('stale_generation')} = %s"
     )
-    rows = [
-        [field.get_db_prep_save(getattr(deal, field.attname), connection) for field in fields]
-        + [deal.pk, deal.stale_generation]
-        for deal in deals
-    ]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.executemany(sql, [[*values, deal_id, generation] for values, deal_id, generation in rows])
         return cursor.rowcount
 
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from . import costs as cost_stack
@@ -60,25 +61,47 @@ class _Errors:
             raise EngineInputError(self.errors)
 
 
-def _check_decimals(obj: Any, path: str, errors: _Errors) -> None:
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else ()
+
+
+def _check_decimals(obj: Any, path: str, errors: _Errors, skip: tuple = ()) -> None:
     """Every number in the input must already be a Decimal or int: a float is refused."""
-    if dataclasses.is_dataclass(obj):
-        for f in dataclasses.fields(obj):
-            _check_decimals(getattr(obj, f.name), f"{path}.{f.name}" if path else f.name, errors)
+    if isinstance(obj, Decimal):
+        if not obj.is_finite():
+            errors.add(path, "must be a finite number.")
+    elif isinstance(obj, float):
+        errors.add(path, "must be a Decimal, not a float.")
     elif isinstance(obj, tuple | list):
         for index, item in enumerate(obj):
             _check_decimals(item, f"{path}[{index}]", errors)
-    elif isinstance(obj, float):
-        errors.add(path, "must be a Decimal, not a float.")
-    elif isinstance(obj, Decimal) and not obj.is_finite():
-        errors.add(path, "must be a finite number.")
+    else:
+        for name in _field_names(type(obj)):
+            value = getattr(obj, name)
+            if not any(value is part for part in skip):
+                _check_decimals(value, f"{path}.{name}" if path else name, errors)
+
+
+# Parts of inputs already found valid, by identity: the deals of a batch share their plan's
+# components, work units and risk adjustments (immutable tuples), which need checking once. The
+# parts are kept alive here so that their ids cannot be reused.
+_VALID_SHARED: dict[tuple[int, ...], tuple] = {}
+VALID_SHARED_SIZE = 256
+
+
+def _shared_parts(quote: QuoteInput) -> tuple:
+    return (quote.components, quote.work_units, quote.risk_adjustments)
 
 
 def validate(quote: QuoteInput) -> None:
     """Refuse bad input with every problem listed, each under the field it concerns."""
     errors = _Errors()
-    _check_decimals(quote, "", errors)
-    _check_enums(quote, errors)
+    shared = _shared_parts(quote)
+    key = tuple(map(id, shared))
+    known = key in _VALID_SHARED
+    _check_decimals(quote, "", errors, skip=shared if known else ())
+    _check_enums(quote, errors, known)
     errors.raise_if_any()
 
     if quote.currency != quote.plan_currency:
@@ -116,30 +139,35 @@ def validate(quote: QuoteInput) -> None:
         errors.non_negative(line.unit_cost, f"{field}.unit_cost")
         errors.non_negative(line.cv, f"{field}.cv")
 
-    codes = [c.code for c in quote.components]
-    for code in {c for c in codes if codes.count(c) > 1}:
-        errors.add(f"components[{code}]", "component codes must be unique.")
-    for component in quote.components:
-        _validate_component(component, units, errors)
-    _validate_risk(quote, errors)
+    if not known:
+        codes = [c.code for c in quote.components]
+        for code in {c for c in codes if codes.count(c) > 1}:
+            errors.add(f"components[{code}]", "component codes must be unique.")
+        for component in quote.components:
+            _validate_component(component, units, errors)
+    _validate_risk(quote, errors, known)
     errors.raise_if_any()
+    if not known and all(type(part) is tuple for part in shared):  # a list could change later
+        if len(_VALID_SHARED) >= VALID_SHARED_SIZE:
+            _VALID_SHARED.clear()
+        _VALID_SHARED[key] = shared
 
 
-def _check_enums(quote: QuoteInput, errors: _Errors) -> None:
+def _check_enums(quote: QuoteInput, errors: _Errors, known: bool) -> None:
     """The engine dispatches on enum members: a plain string would silently charge nothing."""
-    for index, component in enumerate(quote.components):
+    for index, component in enumerate(() if known else quote.components):
         if not isinstance(component.charge_model, ChargeModel):
             errors.add(f"components[{index}].charge_model", "must be a ChargeModel member.")
     for index, line in enumerate(quote.cost_lines):
         if not isinstance(line.category, CostCategory):
             errors.add(f"cost_lines[{index}].category", "must be a CostCategory member.")
-    for index, adjustment in enumerate(quote.risk_adjustments):
+    for index, adjustment in enumerate(() if known else quote.risk_adjustments):
         if not isinstance(adjustment.kind, RiskKind):
             errors.add(f"risk_adjustments[{index}].kind", "must be a RiskKind member.")
 
 
-def _validate_risk(quote: QuoteInput, errors: _Errors) -> None:
-    for adjustment in quote.risk_adjustments:
+def _validate_risk(quote: QuoteInput, errors: _Errors, known: bool) -> None:
+    for adjustment in () if known else quote.risk_adjustments:
         field = f"risk_adjustments[{adjustment.kind}.{adjustment.option}]"
         errors.non_negative(adjustment.price_uplift_pct, f"{field}.price_uplift_pct")
         errors.non_negative(adjustment.fee, f"{field}.fee")
