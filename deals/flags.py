@@ -1,6 +1,7 @@
 """Deal flags: what a deal lacks or risks, found by a scan and reviewed by managers.
 
-The scan judges every deal in chunks, a fixed number of queries per chunk. For each deal and
+The periodic scan judges the deals that changed since it last judged them (a nightly full scan
+judges every deal), in chunks, a fixed number of queries per chunk. For each deal and
 reason there is at most one live flag: opened once, kept (with its figure refreshed) while the
 condition holds, resolved when it no longer does. A manager may waive an open flag with a
 reason; the waiver lasts until the deal's revision moves past the one it was waived at, and
@@ -13,14 +14,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from deals.checks import has_rollback_path, missing_cost_lines
 from deals.errors import DealError
 from deals.lifecycle import CLOSED_STATES, audit
-from deals.models import AuditEvent, Deal, Flag
+from deals.models import EVIDENCE_JUDGED_STATES, AuditEvent, Deal, Flag
 from deals.recompute import chunks
 from deals.roles import MANAGER, in_group
 from deals.selectors import deals_visible_to
@@ -31,8 +32,6 @@ LIVE = (S.OPEN, S.WAIVED)
 SCAN_CHUNK = 2000
 # Realized margin may sit this far (as a fraction, 0.05 = 5 points) below the quoted one.
 REALIZED_MARGIN_TOLERANCE = Decimal("0.05")
-# Deals whose evidence has been submitted once and must stay complete.
-EVIDENCE_STATES = frozenset({Deal.Status.SUBMITTED, Deal.Status.CHANGES_REQUESTED, Deal.Status.APPROVED})
 FIGURE_REASONS = (R.MARGIN_BELOW_FLOOR, R.P10_BELOW_FLOOR)
 DETAIL_LENGTH = Flag._meta.get_field("detail").max_length
 
@@ -60,6 +59,7 @@ def scanned_deals(ids: list[int]) -> list[Deal]:
         .select_related("plan_version")
         .only(
             "id",
+            "updated_at",
             "status",
             "owner_id",
             "rollback_path",
@@ -108,7 +108,7 @@ def conditions(deals: list[Deal]) -> tuple[dict[Key, str], set[Key]]:
                     f"P10 margin {pct(deal.margin_p10)} is {pct(floor - deal.margin_p10)} "
                     f"below the floor of {pct(floor)}."
                 )
-    checklists = checklists_for(d for d in governed if d.status in EVIDENCE_STATES)
+    checklists = checklists_for(d for d in governed if d.status in EVIDENCE_JUDGED_STATES)
     for deal_id, checklist in checklists.items():
         gaps = checklist.submission_gaps()
         if gaps:
@@ -178,12 +178,38 @@ def scan_chunk(deal_ids: list[int]) -> tuple[list[int], int]:
             )
             for flag in reopened
         )
+        mark_checked(deals)
     return [f.pk for f in created] + [f.pk for f in reopened], len(resolved)
 
 
-def flags_evaluate(chunk_size: int = SCAN_CHUNK) -> Scan:
-    """Scan every deal not lost; a lost deal's live flags resolve."""
-    ids = list(Deal.objects.exclude(status=Deal.Status.LOST).order_by("id").values_list("id", flat=True))
+def mark_checked(deals: list[Deal]) -> None:
+    """Record that these deals were judged as they stood; one changed since keeps its mark unset."""
+    field = Deal._meta.get_field("updated_at")
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Deal._meta.db_table)} SET {quote('flags_checked_for')} = %s "
+        f"WHERE {quote('id')} = %s AND {quote(field.column)} = %s"
+    )
+    rows = []
+    for deal in deals:
+        updated_at = field.get_db_prep_value(deal.updated_at, connection)
+        rows.append([updated_at, deal.pk, updated_at])
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def deals_to_scan(*, full: bool) -> list[int]:
+    """Every deal not lost; unless `full`, only those changed since the scan last judged them."""
+    deals = Deal.objects.exclude(status=Deal.Status.LOST)
+    if not full:
+        deals = deals.filter(Q(flags_checked_for__isnull=True) | ~Q(flags_checked_for=F("updated_at")))
+    return list(deals.order_by("id").values_list("id", flat=True))
+
+
+def flags_evaluate(chunk_size: int = SCAN_CHUNK, *, full: bool = False) -> Scan:
+    """Judge the deals that changed since their last scan (every deal not lost when `full`); a lost
+    deal's live flags resolve."""
+    ids = deals_to_scan(full=full)
     opened: list[int] = []
     resolved = Flag.objects.filter(status__in=LIVE, deal__status=Deal.Status.LOST).update(
         status=S.RESOLVED, resolved_at=timezone.now()

@@ -152,13 +152,14 @@ def full_recompute_chunk(*, run_id: int, deal_ids: list[int]) -> int:
     return touched
 
 
-def flag_scan() -> int:
-    """Evaluate every flag condition; owners hear of their new flags once the scan commits."""
+def flag_scan(*, full: bool = False) -> int:
+    """Evaluate the flag conditions of the deals that changed (of every deal when `full`); owners
+    hear of their new flags once the scan commits."""
     from deals.flags import flags_evaluate
     from deals.tasks import notify_new_flags
 
     with recorded(FLAG_SCAN) as run:
-        scan = flags_evaluate()
+        scan = flags_evaluate(full=full)
         run_progress(
             run.pk,
             deals_touched=scan.deals_scanned,

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from pricing.engine.advisor import TITLES as ADVISOR_TITLES
 from pricing.engine.advisor import Code as AdvisorCode
@@ -63,7 +64,14 @@ class DealQuerySet(models.QuerySet):
 
     def mark_stale(self) -> int:
         """Flag figures for recompute; the generation lets a running recompute see it lost the race."""
-        return self.update(is_stale=True, stale_generation=models.F("stale_generation") + 1)
+        return self.update(
+            is_stale=True, stale_generation=models.F("stale_generation") + 1, updated_at=timezone.now()
+        )
+
+    def touch(self) -> int:
+        """Record that something the flag scan judges changed (evidence, performed work, a template):
+        the next scan looks at these deals again."""
+        return self.update(updated_at=timezone.now())
 
 
 class Deal(models.Model):
@@ -147,6 +155,10 @@ class Deal(models.Model):
     quote_error = models.TextField(blank=True, editable=False)
     is_stale = models.BooleanField(default=True, db_index=True, editable=False)
     stale_generation = models.PositiveIntegerField(default=0, editable=False)
+    # The `updated_at` the flag scan last judged: a deal whose `updated_at` moved on is scanned
+    # again, one that did not is skipped. Every write to a deal or to what its flags depend on
+    # moves `updated_at` (saves, status changes, recomputes, evidence, performed work).
+    flags_checked_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = DealQuerySet.as_manager()
 
@@ -160,6 +172,12 @@ class Deal(models.Model):
     def __str__(self):
         return f"{self.name} — {self.customer}"
 
+    def save(self, *args, **kwargs):
+        # A partial save moves `updated_at` too, so the flag scan sees every change.
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        super().save(*args, **kwargs)
+
     def clean(self):
         if self.plan_version_id and self.currency != self.plan_version.plan.currency:
             raise ValidationError(
@@ -168,6 +186,12 @@ class Deal(models.Model):
                     f"a deal on it is quoted in the same currency, not {self.currency}."
                 }
             )
+
+
+# Deals whose evidence has been submitted once and must stay complete (the flag scan judges it).
+EVIDENCE_JUDGED_STATES = frozenset(
+    {Deal.Status.SUBMITTED, Deal.Status.CHANGES_REQUESTED, Deal.Status.APPROVED}
+)
 
 
 class DealVolume(models.Model):

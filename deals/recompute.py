@@ -31,6 +31,7 @@ FIGURE_FIELDS = [
     "computed_at",
     "quote_error",
     "is_stale",
+    "updated_at",
 ]
 
 
@@ -55,6 +56,7 @@ def figure_values(result: QuoteResult | None, error: EngineInputError | None, no
         now,
         str(error) if error else "",
         False,  # is_stale
+        now,  # updated_at: new figures are a change the flag scan judges
     ]
 
 

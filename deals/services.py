@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from deals.errors import DealError
 from deals.models import Customer, Deal, DealCostLine, DealVolume
@@ -207,8 +208,8 @@ def deal_edited(*, deal_id: int, actor, changed_fields: set[str], rows_changed: 
         deal=deal,
     )
     if edit_affects_price(changed_fields, rows_changed):
-        Deal.objects.filter(pk=deal.pk).update(revision=models.F("revision") + 1)
-        deal.refresh_from_db(fields=["revision"])
+        Deal.objects.filter(pk=deal.pk).update(revision=models.F("revision") + 1, updated_at=timezone.now())
+        deal.refresh_from_db(fields=["revision", "updated_at"])
         if deal.status in JUDGED_STATES:
             return_to_draft(
                 deal,

@@ -48,8 +48,8 @@ def recompute_chunk(*, run_id: int, deal_ids: list[int]) -> int:
 
 # Two scans at once may both open the same flag; the loser retries and finds it open.
 @shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, IntegrityError)})
-def evaluate_flags() -> int:
-    return jobs.flag_scan()
+def evaluate_flags(*, full: bool = False) -> int:
+    return jobs.flag_scan(full=full)
 
 
 @shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, SMTPException)})

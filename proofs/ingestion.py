@@ -259,7 +259,9 @@ class _Validator:
 
 
 def _write(rows: list[Row], batch: IngestBatch) -> None:
-    """Insert the rows, replacing the months already loaded (same deal, work unit and month)."""
+    """Insert the rows, replacing the months already loaded (same deal, work unit and month); the
+    deals' realized figures moved, so the flag scan looks at them again."""
+    Deal.objects.filter(pk__in={row[0] for row in rows}).touch()
     alias = router.db_for_write(PerformedWork)
     connection = connections[alias]
     if connection.vendor != "postgresql":

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from deals.lifecycle import audit, can_act_as_owner
-from deals.models import Deal
+from deals.models import EVIDENCE_JUDGED_STATES, Deal
 from deals.roles import DEAL_DESK, in_group
 from proofs.errors import ProofError
 from proofs.models import ArtifactKind, MetricUnit, ProofArtifact, RequirementTemplate
@@ -82,6 +82,7 @@ def _store(artifact: ProofArtifact, *, actor) -> ProofArtifact:
         previous.save(update_fields=["is_current"])
     artifact.replaces = previous
     artifact.save()
+    Deal.objects.filter(pk=artifact.deal_id).touch()
     audit(
         artifact.deal,
         actor,
@@ -251,6 +252,7 @@ def artifact_review(*, artifact_id: int, actor, outcome: str, comment: str = "")
     artifact.reviewed_at = timezone.now()
     artifact.review_comment = comment
     artifact.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
+    Deal.objects.filter(pk=artifact.deal_id).touch()
     audit(
         artifact.deal,
         actor,
@@ -270,5 +272,7 @@ def requirement_template_save(*, template: RequirementTemplate, actor) -> Requir
     except ValidationError as error:
         raise ProofError(error.message_dict) from None
     template.save()
+    # Checklists follow the template: the deals whose evidence is judged are scanned again.
+    Deal.objects.filter(status__in=EVIDENCE_JUDGED_STATES).touch()
     audit(None, actor, "requirement_template_saved", template=template.code)
     return template

@@ -7,14 +7,14 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from deals import jobs, tasks
+from deals import flags, jobs, tasks
 from deals.errors import DealError
 from deals.flags import flag_assign, flag_waive, flags_evaluate
 from deals.lifecycle import freeze_snapshot, submit
 from deals.models import AuditEvent, Deal, DealCostLine, Flag, JobRun
 from deals.services import deal_update
-from proofs.models import ProofArtifact
-from proofs.services import artifact_review
+from proofs.models import ProofArtifact, RequirementTemplate
+from proofs.services import artifact_review, requirement_template_save
 from tests.jobs.factories import deals_on, make_deal, model_plan
 
 R = Flag.Reason
@@ -207,8 +207,9 @@ def test_a_manager_assigns_flags_within_the_team(book, people):
 
 def test_closed_deals_keep_no_governance_flags(book):
     flags_evaluate()
-    Deal.objects.filter(pk=book["no_rollback"].pk).update(status=Deal.Status.LOST)
-    Deal.objects.filter(pk=book["thin"].pk).update(status=Deal.Status.WON)
+    # As the lifecycle writes a status change: with the time of the change.
+    Deal.objects.filter(pk=book["no_rollback"].pk).update(status=Deal.Status.LOST, updated_at=timezone.now())
+    Deal.objects.filter(pk=book["thin"].pk).update(status=Deal.Status.WON, updated_at=timezone.now())
 
     assert flags_evaluate().resolved == 3
     assert live() == expected(book) - {
@@ -260,10 +261,14 @@ def test_flag_scan_queries_do_not_grow_with_the_deals(people, count, django_asse
     deals_on(plan, count, owner=people["seller"], rollback_path="")
     # A fixed set of reads per chunk of deals, then the writes; SQLite cuts a large bulk insert
     # into batches of its own.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert len(flags_evaluate().opened) == count
-    with django_assert_max_num_queries(8):
-        assert flags_evaluate().opened == []
+    # Nothing changed: the second scan finds no deal to judge.
+    with django_assert_max_num_queries(2):
+        scan = flags_evaluate()
+    assert (scan.deals_scanned, scan.opened, scan.resolved) == (0, [], 0)
+    with django_assert_max_num_queries(9):
+        assert flags_evaluate(full=True).opened == []
 
 
 def test_realized_margin_drifting_below_the_quote_opens_a_flag_until_it_recovers(book, people):
@@ -299,3 +304,81 @@ def test_realized_margin_drifting_below_the_quote_opens_a_flag_until_it_recovers
     month(this_month, "this-month", "30.00")  # 400 of cost: 60.0%, within the tolerance
     assert flags_evaluate().resolved == 1
     assert Flag.objects.get(pk=flag.pk).status == "resolved"
+
+
+# ---- the periodic scan judges only the deals that changed since it last judged them; a full scan
+# (nightly, or on demand) judges every deal.
+
+
+def test_a_scan_with_nothing_changed_judges_no_deal(book):
+    assert flags_evaluate().deals_scanned == len(book)
+    scan = flags_evaluate()
+    assert (scan.deals_scanned, scan.opened, scan.resolved) == (0, [], 0)
+    assert live() == expected(book)
+
+
+def test_an_edit_brings_back_only_the_deal_it_touched(book, people):
+    flags_evaluate()
+    deal_update(deal_id=book["no_rollback"].pk, actor=people["seller2"], fields={"notes": "Called them."})
+    assert flags_evaluate().deals_scanned == 1
+
+
+def test_a_review_of_evidence_is_judged_at_the_next_scan(book, people):
+    flags_evaluate()
+    submitted = book["submitted"]
+    accepted = ProofArtifact.objects.filter(deal=submitted, status="submitted").first()
+    artifact_review(artifact_id=accepted.pk, actor=people["desk"], outcome="rejected", comment="Stale data.")
+
+    scan = flags_evaluate()
+
+    assert scan.deals_scanned == 1
+    flag = Flag.objects.get(deal=submitted, reason=R.EVIDENCE_INCOMPLETE, status="open")
+    assert accepted.requirement.title in flag.detail
+
+
+def test_a_changed_evidence_template_brings_back_the_deals_whose_evidence_is_judged(book, people):
+    flags_evaluate()
+    template = RequirementTemplate.objects.filter(is_active=True).first()
+    template.guidance = "Now with a sample of ten tickets."
+    requirement_template_save(template=template, actor=people["desk"])
+
+    assert flags_evaluate().deals_scanned == 1  # only the submitted deal's checklist is judged
+
+
+def test_new_figures_from_a_recompute_are_judged(book, people, django_capture_on_commit_callbacks):
+    flags_evaluate()
+    Deal.objects.filter(pk=book["healthy"].pk).mark_stale()
+    tasks.recompute_stale.delay()
+    assert flags_evaluate().deals_scanned == 1
+
+
+def test_a_deal_changed_while_it_is_judged_is_judged_again(book, monkeypatch):
+    healthy = book["healthy"]
+    judge = flags.conditions
+
+    def changed_meanwhile(deals):
+        # Another writer commits a change after the scan read the deal.
+        Deal.objects.filter(pk=healthy.pk).update(rollback_path="", updated_at=timezone.now())
+        return judge(deals)
+
+    monkeypatch.setattr(flags, "conditions", changed_meanwhile)
+    flags_evaluate()
+    monkeypatch.setattr(flags, "conditions", judge)
+
+    scan = flags_evaluate()
+    assert scan.deals_scanned == 1
+    assert (healthy.pk, R.MISSING_ROLLBACK) in live()
+
+
+@pytest.mark.parametrize("run", ["function", "task"])
+def test_the_full_scan_judges_every_deal_even_one_changed_behind_the_apps_back(book, run):
+    flags_evaluate()
+    # A repair in the database that left the change time alone: only a full scan sees it.
+    Deal.objects.filter(pk=book["healthy"].pk).update(owner=None)
+    assert flags_evaluate().deals_scanned == 0
+
+    if run == "function":
+        assert flags_evaluate(full=True).deals_scanned == len(book)
+    else:
+        tasks.evaluate_flags.delay(full=True)
+    assert (book["healthy"].pk, R.MISSING_OWNER) in live()

@@ -1,5 +1,7 @@
 """The periodic jobs are seeded by a data migration and name tasks the Celery app knows."""
 
+import json
+
 from django.contrib.auth.models import Group
 from django_celery_beat.models import PeriodicTask
 
@@ -7,9 +9,8 @@ from config.celery import app
 
 
 def test_the_sweep_the_flag_scan_and_the_digest_are_scheduled(db):
-    schedules = {
-        t.task: t for t in PeriodicTask.objects.select_related("interval", "crontab").filter(enabled=True)
-    }
+    enabled = PeriodicTask.objects.select_related("interval", "crontab").filter(enabled=True)
+    schedules = {t.task: t for t in enabled if t.kwargs == "{}"}
 
     sweep = schedules["deals.tasks.recompute_stale"]
     scan = schedules["deals.tasks.evaluate_flags"]
@@ -17,6 +18,9 @@ def test_the_sweep_the_flag_scan_and_the_digest_are_scheduled(db):
     assert (sweep.interval.every, sweep.interval.period) == (5, "minutes")
     assert (scan.interval.every, scan.interval.period) == (15, "minutes")
     assert (digest.crontab.minute, digest.crontab.hour, digest.crontab.day_of_week) == ("0", "7", "*")
+    (full_scan,) = [t for t in enabled if t.kwargs != "{}"]
+    assert (full_scan.task, json.loads(full_scan.kwargs)) == ("deals.tasks.evaluate_flags", {"full": True})
+    assert (full_scan.crontab.minute, full_scan.crontab.hour) == ("30", "3")
     app.loader.import_default_modules()
     for task in (sweep, scan, digest):
         assert task.task in app.tasks
