@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from deals.bulk import update_where
 from deals.checks import has_rollback_path, missing_cost_lines
 from deals.errors import DealError
 from deals.lifecycle import CLOSED_STATES, audit
@@ -184,18 +185,9 @@ def scan_chunk(deal_ids: list[int]) -> tuple[list[int], int]:
 
 def mark_checked(deals: list[Deal]) -> None:
     """Record that these deals were judged as they stood; one changed since keeps its mark unset."""
-    field = Deal._meta.get_field("updated_at")
-    quote = connection.ops.quote_name
-    sql = (
-        f"UPDATE {quote(Deal._meta.db_table)} SET {quote('flags_checked_for')} = %s "
-        f"WHERE {quote('id')} = %s AND {quote(field.column)} = %s"
+    update_where(
+        Deal, ["flags_checked_for"], ["id", "updated_at"], [[d.updated_at, d.pk, d.updated_at] for d in deals]
     )
-    rows = []
-    for deal in deals:
-        updated_at = field.get_db_prep_value(deal.updated_at, connection)
-        rows.append([updated_at, deal.pk, updated_at])
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def deals_to_scan(*, full: bool) -> list[int]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from deals.bulk import update_where
 from deals.models import Deal
 from deals.quoting import quote_inputs
 from pricing.engine import EngineInputError, compute_quote
@@ -80,7 +81,7 @@ def recompute_deals(deal_ids: Iterable[int]) -> int:
     ids = list(deal_ids)
     generations = dict(Deal.objects.filter(id__in=ids).values_list("id", "stale_generation"))
     inputs = quote_inputs(ids)
-    now = Deal._meta.get_field("computed_at").get_db_prep_save(timezone.now(), connection)
+    now = timezone.now()
     return write_figures(
         [(figures_of(inputs[i], now), i, generations[i]) for i in inputs if i in generations]
     )
@@ -88,25 +89,19 @@ def recompute_deals(deal_ids: Iterable[int]) -> int:
 
 def write_figures(rows: list[tuple[list, int, int]]) -> int:
     """Store computed figures, each row (values in FIGURE_FIELDS order, deal id, the stale generation
-    they were computed from), in one batched statement; returns how many deals took them.
+    they were computed from), in one statement; returns how many deals took them.
 
     Each row is written only if its stale generation is still the one we computed from: a deal
     marked stale again meanwhile keeps its flag for the next pass. The condition makes the
-    write safe without locking rows first. Values go to the driver as they are: Decimal, str and
-    bool need no preparing on either backend, and the timestamp comes prepared.
+    write safe without locking rows first.
     """
-    if not rows:
-        return 0
-    quote = connection.ops.quote_name
-    columns = [Deal._meta.get_field(name).column for name in FIGURE_FIELDS]
-    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-    sql = (
-        f"UPDATE {quote(Deal._meta.db_table)} SET {assignments} "
-        f"WHERE {quote('id')} = %s AND {quote('stale_generation')} = %s"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, [[*values, deal_id, generation] for values, deal_id, generation in rows])
-        return cursor.rowcount
+    with transaction.atomic():
+        return update_where(
+            Deal,
+            FIGURE_FIELDS,
+            ["id", "stale_generation"],
+            [[*values, deal_id, generation] for values, deal_id, generation in rows],
+        )
 
 
 def chunks(ids: list[int], size: int = CHUNK_SIZE) -> Iterable[list[int]]:

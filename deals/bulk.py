@@ -1,0 +1,39 @@
+"""One conditional UPDATE for many rows: each row's values, where each row's key still matches."""
+
+from __future__ import annotations
+
+from django.db import connection, models
+
+
+def update_where(model: type[models.Model], fields: list[str], keys: list[str], rows: list[list]) -> int:
+    """Set `fields` to each row's first values where `keys` equal its last ones; returns the rows
+    updated. On PostgreSQL one statement over arrays (unnest), elsewhere one statement per row.
+
+    The key lets a writer lose a race cleanly: a row changed since it was read keeps its change.
+    """
+    if not rows:
+        return 0
+    meta, quote = model._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    targets = [meta.get_field(name) for name in (*fields, *keys)]
+    values = [[f.get_db_prep_save(v, connection) for f, v in zip(targets, row, strict=True)] for row in rows]
+    columns = [quote(f.column) for f in targets]
+    set_columns, key_columns = columns[: len(fields)], columns[len(fields) :]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = [f"c{index}" for index in range(len(targets))]
+            arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in targets)
+            assignments = ", ".join(f"{c} = v.{n}" for c, n in zip(set_columns, names, strict=False))
+            matches = " AND ".join(
+                f"{table}.{c} = v.{n}" for c, n in zip(key_columns, names[len(fields) :], strict=True)
+            )
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}) "
+                f"WHERE {matches}",
+                [list(column) for column in zip(*values, strict=True)],
+            )
+        else:
+            assignments = ", ".join(f"{c} = %s" for c in set_columns)
+            matches = " AND ".join(f"{c} = %s" for c in key_columns)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {matches}", values)
+        return cursor.rowcount
