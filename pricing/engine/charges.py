@@ -96,10 +96,6 @@ def charge_amount(component: PriceComponent, quantity: Decimal, seats: Decimal) 
     return money(amount)
 
 
-def commitment_true_up(commitment: Decimal, metered_total: Decimal) -> Decimal:
-    return money(max(commitment - metered_total, ZERO))
-
-
 # Vectorised twins, over float64 arrays of draws.
 
 # Decimal inputs are exact; their float images are not, so a difference such as
@@ -113,44 +109,52 @@ def _snap(values: np.ndarray) -> np.ndarray:
     return np.round(values, SNAP_PLACES)
 
 
-def _tier_arrays(tiers: tuple[Tier, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    lowers = np.array([float(t.lower) for t in tiers])
-    uppers = np.array([math.inf if t.upper is None else float(t.upper) for t in tiers])
-    prices = np.array([float(t.unit_price) for t in tiers])
-    fees = np.array([float(t.flat_fee) for t in tiers])
-    return lowers, uppers, prices, fees
+def _billable(component: PriceComponent, quantity: np.ndarray, *, snap: bool) -> np.ndarray:
+    if not component.included_quantity:
+        return quantity  # drawn volumes are never negative
+    over = quantity - float(component.included_quantity)
+    return np.maximum(_snap(over) if snap else over, 0.0)
 
 
 def charge_amounts(
     component: PriceComponent,
     quantity: np.ndarray,
-    seats: float,
-    success_rate: np.ndarray | None = None,
+    seats: float | np.ndarray,
+    success_rate: np.ndarray | float | None = None,
 ) -> np.ndarray:
+    """The component's amount in every draw. `quantity` is an array of draws (one row per deal
+    in a block); `seats` a number or a column of them, one per row."""
     model = component.charge_model
     amount = float(component.amount)
-    billable = np.maximum(_snap(quantity - float(component.included_quantity)), 0.0)
     if model is ChargeModel.FLAT:
-        return np.full_like(quantity, amount)
+        return np.broadcast_to(amount, quantity.shape)
     if model is ChargeModel.PER_SEAT:
-        return np.full_like(quantity, amount * seats)
-    if model is ChargeModel.PER_UNIT:
-        return billable * amount
-    if model is ChargeModel.PACKAGE:
-        return np.ceil(_snap(billable / float(component.package_size))) * amount
-    if model is ChargeModel.GRADUATED:
-        lowers, uppers, prices, fees = _tier_arrays(component.tiers)
-        inside = np.clip(billable[:, None] - lowers, 0.0, uppers - lowers)
-        entered = billable[:, None] > lowers
-        return (inside * prices + entered * fees).sum(axis=1)
-    if model is ChargeModel.VOLUME:
-        _, uppers, prices, fees = _tier_arrays(component.tiers)
-        index = np.searchsorted(uppers, billable, side="left")
-        return np.where(billable > 0, billable * prices[index] + fees[index], 0.0)
+        return np.broadcast_to(amount * seats, quantity.shape)
     if model is ChargeModel.OUTCOME:
         rate = float(component.success_rate) if success_rate is None else success_rate
         revenue = quantity * rate * amount
         if component.cap_per_period is not None:
             revenue = np.minimum(revenue, float(component.cap_per_period))
         return revenue
-    return np.zeros_like(quantity)
+    if model is ChargeModel.MINIMUM_COMMITMENT:  # a true-up over the other lines, see stack.py
+        return np.broadcast_to(0.0, quantity.shape)
+    if model is ChargeModel.PER_UNIT:  # linear: no edge to snap to
+        return _billable(component, quantity, snap=False) * amount
+    billable = _billable(component, quantity, snap=True)
+    if model is ChargeModel.PACKAGE:
+        return np.ceil(_snap(billable / float(component.package_size))) * amount
+    if model is ChargeModel.GRADUATED:
+        # Tier by tier rather than over a (draws x tiers) array: the same sums, in the same
+        # order, whatever the shape of the draws.
+        total = np.zeros(quantity.shape)
+        for tier in component.tiers:
+            lower = float(tier.lower)
+            width = math.inf if tier.upper is None else float(tier.upper) - lower
+            inside = np.clip(billable - lower, 0.0, width)
+            total += inside * float(tier.unit_price) + (billable > lower) * float(tier.flat_fee)
+        return total
+    uppers = np.array([math.inf if t.upper is None else float(t.upper) for t in component.tiers])
+    prices = np.array([float(t.unit_price) for t in component.tiers])
+    fees = np.array([float(t.flat_fee) for t in component.tiers])
+    index = np.searchsorted(uppers, billable, side="left")
+    return np.where(billable > 0, billable * prices[index] + fees[index], 0.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import Enum
 from functools import cache
@@ -14,9 +15,9 @@ from . import costs as cost_stack
 from .charges import charge_amount, validate_tiers
 from .margin import gross_margin, task_margin
 from .money import HUNDRED, ONE, ZERO, EngineInputError, money, unit_price
-from .risk import applicable
-from .simulation import simulate
-from .stack import price_stack
+from .risk import AppliedRisk, applicable
+from .simulation import simulate_many
+from .stack import price_stack, stack_rates
 from .types import (
     TIERED_CHARGES,
     ChargeLine,
@@ -36,7 +37,7 @@ from .types import (
     WorkUnitSpec,
 )
 
-ENGINE_VERSION = "1.1.0"
+ENGINE_VERSION = "1.2.0"
 MAX_DRAWS = 1_000_000
 
 
@@ -66,21 +67,38 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else ()
 
 
-def _check_decimals(obj: Any, path: str, errors: _Errors, skip: tuple = ()) -> None:
-    """Every number in the input must already be a Decimal or int: a float is refused."""
+def _path(parts: tuple) -> str:
+    """("volumes", 0, "cv") -> "volumes[0].cv"."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+# Values that hold no number to check: skipped without a call.
+_NO_NUMBERS = (str, int, bool, type(None))
+
+
+def _check_decimals(obj: Any, errors: _Errors, skip: tuple = (), path: tuple = ()) -> None:
+    """Every number in the input must already be a Decimal or int: a float is refused. (The path
+    to a value is only spelt out when it is refused: most inputs are clean.)"""
     if isinstance(obj, Decimal):
         if not obj.is_finite():
-            errors.add(path, "must be a finite number.")
+            errors.add(_path(path), "must be a finite number.")
     elif isinstance(obj, float):
-        errors.add(path, "must be a Decimal, not a float.")
+        errors.add(_path(path), "must be a Decimal, not a float.")
     elif isinstance(obj, tuple | list):
         for index, item in enumerate(obj):
-            _check_decimals(item, f"{path}[{index}]", errors)
-    else:
+            _check_decimals(item, errors, (), (*path, index))
+    elif not isinstance(obj, str | int):
         for name in _field_names(type(obj)):
             value = getattr(obj, name)
-            if not any(value is part for part in skip):
-                _check_decimals(value, f"{path}.{name}" if path else name, errors)
+            kind = type(value)
+            if kind is Decimal:
+                if not value.is_finite():
+                    errors.add(_path((*path, name)), "must be a finite number.")
+            elif kind not in _NO_NUMBERS and not (skip and any(value is part for part in skip)):
+                _check_decimals(value, errors, (), (*path, name))
 
 
 # Parts of inputs already found valid, by identity: the deals of a batch share their plan's
@@ -100,7 +118,7 @@ def validate(quote: QuoteInput) -> None:
     shared = _shared_parts(quote)
     key = tuple(map(id, shared))
     known = key in _VALID_SHARED
-    _check_decimals(quote, "", errors, skip=shared if known else ())
+    _check_decimals(quote, errors, skip=shared if known else ())
     _check_enums(quote, errors, known)
     errors.raise_if_any()
 
@@ -226,6 +244,36 @@ def _validate_component(component: PriceComponent, units: dict[str, WorkUnitSpec
 
 def compute_quote(quote: QuoteInput, *, histogram: bool = True) -> QuoteResult:
     """The quote; `histogram=False` leaves the margin histogram out of the simulation."""
+    (result,) = compute_quotes([quote], histogram=histogram)
+    if isinstance(result, EngineInputError):
+        raise result
+    return result
+
+
+def compute_quotes(
+    quotes: Sequence[QuoteInput], *, histogram: bool = True
+) -> list[QuoteResult | EngineInputError]:
+    """Each quote, or why its input is refused, in order. The exact figures are computed quote by
+    quote; the simulation of quotes that share a shape runs as one block (see simulation.py), so
+    a quote's figures are the same whether it is computed alone or in a batch."""
+    exact: list[tuple[dict[str, Any], AppliedRisk] | EngineInputError] = []
+    for quote in quotes:
+        try:
+            exact.append(_exact_figures(quote))
+        except EngineInputError as error:
+            exact.append(error)
+    valid = [index for index, figures in enumerate(exact) if not isinstance(figures, EngineInputError)]
+    simulations = simulate_many(
+        [quotes[index] for index in valid], [exact[index][1] for index in valid], histogram=histogram
+    )
+    results: list[QuoteResult | EngineInputError] = list(exact)
+    for index, simulation in zip(valid, simulations, strict=True):
+        results[index] = QuoteResult(**exact[index][0], simulation=simulation)
+    return results
+
+
+def _exact_figures(quote: QuoteInput) -> tuple[dict[str, Any], AppliedRisk]:
+    """Every figure of the quote but the simulation, in Decimal; and the applied risk."""
     validate(quote)
     risk = applicable(quote.risk_adjustments, quote.risk_selection)
     volume_of = {v.work_unit: v.monthly_quantity for v in quote.volumes}
@@ -252,8 +300,7 @@ def compute_quote(quote: QuoteInput, *, histogram: bool = True) -> QuoteResult:
     stack = price_stack(
         quote.components,
         amounts,
-        risk,
-        quote.discount_pct,
+        stack_rates(risk, quote.discount_pct),
         rnd=money,
         floor0=lambda x: max(x, ZERO),
         scalar=lambda d: d,
@@ -284,23 +331,23 @@ def compute_quote(quote: QuoteInput, *, histogram: bool = True) -> QuoteResult:
     if risk.applied:
         surfaces.add("risk_adjusted")
 
-    return QuoteResult(
-        engine_version=ENGINE_VERSION,
-        currency=quote.currency,
-        lines=tuple(lines),
-        list_monthly=stack.list_total,
-        discount_amount=stack.discount,
-        net_monthly=net,
-        cost_by_category=by_category,
-        fixed_monthly_cost=fixed,
-        monthly_cost=monthly_cost,
-        margin_amount=net - monthly_cost,
-        gross_margin=gross_margin(net, monthly_cost),
-        task_margins=_task_margins(quote, lines, stack.list_total, net, risk),
-        total_contract_value=money(net * quote.term_months),
-        surfaces=tuple(sorted(surfaces)),
-        simulation=simulate(quote, risk, histogram=histogram),
-    )
+    figures = {
+        "engine_version": ENGINE_VERSION,
+        "currency": quote.currency,
+        "lines": tuple(lines),
+        "list_monthly": stack.list_total,
+        "discount_amount": stack.discount,
+        "net_monthly": net,
+        "cost_by_category": by_category,
+        "fixed_monthly_cost": fixed,
+        "monthly_cost": monthly_cost,
+        "margin_amount": net - monthly_cost,
+        "gross_margin": gross_margin(net, monthly_cost),
+        "task_margins": _task_margins(quote, lines, stack.list_total, net, risk),
+        "total_contract_value": money(net * quote.term_months),
+        "surfaces": tuple(sorted(surfaces)),
+    }
+    return figures, risk
 
 
 def _extra_line(code: str, label: str, surface: str, amount: Decimal) -> ChargeLine:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .money import HUNDRED, ONE, ZERO, money
+from .money import ONE, ZERO
 from .types import RiskAdjustment, RiskKind, RiskSelection
 
 
@@ -31,7 +31,3 @@ def applicable(adjustments: tuple[RiskAdjustment, ...], selection: RiskSelection
         human_review_cost_multiplier=multiplier,
         applied=chosen,
     )
-
-
-def uplift_amount(subtotal: Decimal, pct: Decimal) -> Decimal:
-    return money(subtotal * pct / HUNDRED)

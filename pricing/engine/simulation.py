@@ -10,10 +10,18 @@ The draws are common random numbers: the n-th volume (in work-unit order), the n
 with the same seed and draw count take the same underlying draws. So the same inputs and seed
 always give the same figures, two deals are compared on the same simulated months, and a batch
 of deals shares one bank of draws instead of generating its own per deal.
+
+Deals of the same shape (the same price components, the same work units and cost lines with
+the same variation) differ only by numbers: expected volumes and costs, seats, discount, risk
+choices. They are simulated together as a block, one row of draws per deal, so a batch of deals
+costs a few array operations per block instead of per deal. Every operation is elementwise (or a
+per-row selection), so a deal's figures do not depend on the block it was simulated in.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
@@ -21,9 +29,18 @@ import numpy as np
 
 from .charges import charge_amounts
 from .money import CENT, RATIO_STEP, ZERO
+from .quantiles import from_order_statistics, percentile_ranks, row_percentiles
 from .risk import AppliedRisk
-from .stack import price_stack
-from .types import ChargeModel, CostCategory, QuoteInput, SimulationResult
+from .stack import StackRates, price_stack, stack_rates
+from .types import (
+    METERED_CHARGES,
+    ChargeModel,
+    CostCategory,
+    CostLine,
+    QuoteInput,
+    SimulationResult,
+    Volume,
+)
 
 # A margin with no revenue behind it is reported at this floor rather than minus infinity.
 MARGIN_FLOOR_CLIP = -10.0
@@ -32,6 +49,9 @@ PERCENTILES = (10, 50, 90)
 VOLUME_STREAM, COST_STREAM, SUCCESS_STREAM = 0, 1, 2
 # Distinct (seed, draws, stream, position, shape) arrays kept per process: 80 kB each at 10,000 draws.
 BANK_SIZE = 512
+HISTOGRAM_PLACES = 9
+# Draws held per array in a block (rows x draws): 2 MB of float64, small enough to stay in cache.
+BLOCK_DRAWS = 1 << 18
 
 
 def _frozen(values: np.ndarray) -> np.ndarray:
@@ -66,29 +86,11 @@ def beta_rates(seed: int, draws: int, position: int, mean: Decimal, sd: Decimal)
     return _frozen(rng.beta(m * strength, (1 - m) * strength, draws))
 
 
-def lognormal(
-    mean: Decimal, cv: Decimal, *, seed: int, draws: int, stream: int, position: int
-) -> np.ndarray | float:
-    """`mean` drawn lognormally; a plain float when there is nothing uncertain about it."""
-    if mean <= 0:
-        return 0.0
+def factors(seed: int, draws: int, stream: int, position: int, cv: Decimal) -> np.ndarray | float:
+    """What a mean is multiplied by to draw it: lognormal factors, or 1 when it is certain."""
     if cv <= 0:
-        return float(mean)
-    return float(mean) * lognormal_factors(seed, draws, stream, position, cv)
-
-
-def percentiles(values: np.ndarray, qs: tuple[int, ...]) -> list[float]:
-    """NumPy's default (linear) percentiles, from one partial sort of a copy of `values`."""
-    n = values.shape[0]
-    positions = [(n - 1) * (q / 100) for q in qs]
-    below = [int(p) for p in positions]
-    above = [min(b + 1, n - 1) for b in below]
-    ordered = np.partition(values, sorted(set(below + above)))
-    out = []
-    for p, lo, hi in zip(positions, below, above, strict=True):
-        a, b, t = float(ordered[lo]), float(ordered[hi]), p - lo
-        out.append(a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t))
-    return out
+        return 1.0
+    return lognormal_factors(seed, draws, stream, position, cv)
 
 
 def _to_decimal(value: float, step: Decimal) -> Decimal:
@@ -97,72 +99,202 @@ def _to_decimal(value: float, step: Decimal) -> Decimal:
     return Decimal(format(value, ".6f")).quantize(step, rounding=ROUND_HALF_UP)
 
 
-def simulate(quote: QuoteInput, risk: AppliedRisk, *, histogram: bool = True) -> SimulationResult:
-    """The distribution of margin and bill; `histogram=False` leaves out the histogram (the
-    figures a deal stores do not need it)."""
-    settings = quote.simulation
-    n, seed = settings.draws, settings.seed
+def _column(values: Sequence[Decimal]) -> np.ndarray | float:
+    """One number per deal of a block, as a column that broadcasts over its row of draws; a plain
+    float when every deal has the same (the work is then done once for the block)."""
+    floats = [float(v) for v in values]
+    first = floats[0]
+    if all(f == first for f in floats):
+        return first
+    return np.array(floats).reshape(-1, 1)
 
-    volumes = {
-        v.work_unit: lognormal(
-            v.monthly_quantity, v.cv, seed=seed, draws=n, stream=VOLUME_STREAM, position=index
-        )
-        for index, v in enumerate(sorted(quote.volumes, key=lambda v: v.work_unit))
-    }
-    # Cost per task of each work unit, then times its volume: one pass per work unit.
-    unit_costs: dict[str, np.ndarray | float] = {}
-    lines = sorted(quote.cost_lines, key=lambda c: (c.work_unit, c.category.value))
-    for index, line in enumerate(lines):
-        unit_cost = lognormal(line.unit_cost, line.cv, seed=seed, draws=n, stream=COST_STREAM, position=index)
-        if line.category is CostCategory.HUMAN_REVIEW:
-            unit_cost = unit_cost * float(risk.human_review_cost_multiplier)
-        unit_costs[line.work_unit] = unit_costs.get(line.work_unit, 0.0) + unit_cost
-    cost = np.full(n, float(quote.fixed_monthly_cost))
-    for work_unit, per_task in unit_costs.items():
-        cost += volumes.get(work_unit, 0.0) * per_task
 
-    amounts = {}
-    outcomes = 0
-    for component in sorted(quote.components, key=lambda c: c.code):
-        quantity = np.broadcast_to(volumes.get(component.work_unit or "", 0.0), (n,))
-        success = None
-        if component.charge_model is ChargeModel.OUTCOME:
-            success = beta_rates(seed, n, outcomes, component.success_rate, component.success_rate_sd)
-            outcomes += 1
-        amounts[component.code] = charge_amounts(component, quantity, float(quote.seats), success)
-
-    stack = price_stack(
-        quote.components,
-        amounts,
-        risk,
-        quote.discount_pct,
-        rnd=lambda x: x,
-        floor0=lambda x: np.maximum(x, 0.0),
-        scalar=float,
+def _layout(quote: QuoteInput) -> tuple[tuple, list[Volume], list[CostLine]]:
+    """The quote's volumes and cost lines in draw order, and the key of its shape: quotes with
+    the same key draw from the same arrays and differ only by numbers."""
+    volumes = sorted(quote.volumes, key=lambda v: v.work_unit)
+    lines = sorted(quote.cost_lines, key=lambda c: (c.work_unit, c.category))  # a StrEnum sorts by value
+    key = (
+        id(quote.components),  # the quotes of one plan version share the tuple itself
+        quote.simulation,
+        tuple((v.work_unit, v.cv) for v in volumes),
+        tuple((c.work_unit, c.category, c.cv) for c in lines),
     )
-    bill = np.broadcast_to(np.asarray(stack.net, dtype=float), (n,))
+    return key, volumes, lines
+
+
+@lru_cache(maxsize=BANK_SIZE)
+def factor_order_statistics(
+    seed: int, draws: int, position: int, cv: Decimal, ranks: tuple[int, ...]
+) -> np.ndarray:
+    """A volume's lognormal factors at the given ranks, smallest first."""
+    return _frozen(
+        np.partition(lognormal_factors(seed, draws, VOLUME_STREAM, position, cv), ranks)[list(ranks)]
+    )
+
+
+# Charges that never fall as their volume grows (volume tiers can: the next tier may be cheaper).
+MONOTONE_CHARGES = frozenset(ChargeModel) - {ChargeModel.VOLUME}
+
+
+def _bill_driver(first: QuoteInput, volumes: list[Volume]) -> tuple[int, Volume] | None:
+    """The one uncertain volume the bill depends on (its draw position and the volume), when the
+    bill depends on exactly one and never falls as it grows; None otherwise."""
+    uncertain = {v.work_unit: (position, v) for position, v in enumerate(volumes) if v.cv > 0}
+    drivers = set()
+    for component in first.components:
+        if component.charge_model is ChargeModel.OUTCOME and component.success_rate_sd > 0:
+            return None  # the bill moves with the success rate too
+        if component.work_unit in uncertain and component.charge_model in METERED_CHARGES:
+            if component.charge_model not in MONOTONE_CHARGES:
+                return None
+            drivers.add(component.work_unit)
+    return uncertain[drivers.pop()] if len(drivers) == 1 else None
+
+
+def simulate(quote: QuoteInput, risk: AppliedRisk, *, histogram: bool = True) -> SimulationResult:
+    """The distribution of margin and bill of one quote."""
+    return simulate_many([quote], [risk], histogram=histogram)[0]
+
+
+def simulate_many(
+    quotes: Sequence[QuoteInput], risks: Sequence[AppliedRisk], *, histogram: bool = True
+) -> list[SimulationResult]:
+    """The distribution of margin and bill of each quote (validated, with its applied risk), in
+    order; `histogram=False` leaves out the histogram (the figures a deal stores do not need it)."""
+    shapes: dict[tuple, list[int]] = defaultdict(list)
+    layouts = []
+    for index, quote in enumerate(quotes):
+        key, volumes, lines = _layout(quote)
+        shapes[key].append(index)
+        layouts.append((volumes, lines))
+    results: list[SimulationResult | None] = [None] * len(quotes)
+    for members in shapes.values():
+        rows = max(1, BLOCK_DRAWS // quotes[members[0]].simulation.draws)
+        for start in range(0, len(members), rows):
+            block = members[start : start + rows]
+            figures = _simulate_block(
+                [quotes[i] for i in block],
+                [risks[i] for i in block],
+                [layouts[i] for i in block],
+                histogram,
+            )
+            for index, result in zip(block, figures, strict=True):
+                results[index] = result
+    return results
+
+
+def _simulate_block(
+    quotes: list[QuoteInput],
+    risks: list[AppliedRisk],
+    layouts: list[tuple[list[Volume], list[CostLine]]],
+    histogram: bool,
+) -> list[SimulationResult]:
+    """Quotes of one shape, one row of draws each."""
+    first = quotes[0]
+    settings = first.simulation
+    n, seed = settings.draws, settings.seed
+    rows = len(quotes)
+    shape = (rows, n)
+
+    volumes: dict[str, np.ndarray | float] = {}
+    for position, volume in enumerate(layouts[0][0]):
+        means = _column([layout[0][position].monthly_quantity for layout in layouts])
+        volumes[volume.work_unit] = means * factors(seed, n, VOLUME_STREAM, position, volume.cv)
+    # Cost per task of each work unit, then times its volume: one pass per work unit.
+    review = _column([risk.human_review_cost_multiplier for risk in risks])
+    unit_costs: dict[str, np.ndarray | float] = {}
+    for position, line in enumerate(layouts[0][1]):
+        means = _column([layout[1][position].unit_cost for layout in layouts])
+        if line.category is CostCategory.HUMAN_REVIEW:
+            means = means * review  # on the means, not on every draw
+        unit_cost = means * factors(seed, n, COST_STREAM, position, line.cv)
+        unit_costs[line.work_unit] = (
+            unit_costs[line.work_unit] + unit_cost if line.work_unit in unit_costs else unit_cost
+        )
+    cost = _column([q.fixed_monthly_cost for q in quotes])
+    for work_unit, per_task in unit_costs.items():
+        if work_unit in volumes:
+            cost = volumes[work_unit] * per_task + cost
+    cost = np.broadcast_to(cost, shape)
+
+    seats = _column([q.seats for q in quotes])
+    terms = [stack_rates(risk, quote.discount_pct) for risk, quote in zip(risks, quotes, strict=True)]
+    rates = StackRates(
+        uplift=_column([t.uplift for t in terms]),
+        fee=_column([t.fee for t in terms]),
+        confidence=_column([t.confidence for t in terms]),
+        discount=_column([t.discount for t in terms]),
+    )
+
+    def bills(volumes: dict[str, np.ndarray | float], shape: tuple[int, int]) -> np.ndarray:
+        """The customer's bill in each draw of `volumes` (one row per deal)."""
+        amounts = {}
+        outcomes = 0
+        for component in sorted(first.components, key=lambda c: c.code):
+            quantity = np.broadcast_to(volumes.get(component.work_unit or "", 0.0), shape)
+            success = None
+            if component.charge_model is ChargeModel.OUTCOME:
+                success = beta_rates(seed, n, outcomes, component.success_rate, component.success_rate_sd)
+                outcomes += 1
+            amounts[component.code] = charge_amounts(component, quantity, seats, success)
+        stack = price_stack(
+            first.components,
+            amounts,
+            rates,
+            rnd=lambda x: x,
+            floor0=lambda x: np.maximum(x, 0.0),
+            scalar=float,
+        )
+        return np.broadcast_to(stack.net, shape)
+
+    bill = bills(volumes, shape)
     with np.errstate(divide="ignore", invalid="ignore"):
-        margin = np.where(bill > 0, (bill - cost) / bill, np.where(cost > 0, MARGIN_FLOOR_CLIP, 0.0))
+        margin = (bill - cost) / bill
+    unpaid = bill <= 0
+    if unpaid.any():  # no revenue: clipped if the work costs something, nothing otherwise
+        margin[unpaid] = np.where(cost[unpaid] > 0, MARGIN_FLOOR_CLIP, 0.0)
     np.clip(margin, MARGIN_FLOOR_CLIP, 1.0, out=margin)
 
-    margin_pct = percentiles(margin, PERCENTILES)
-    bill_pct = percentiles(bill, PERCENTILES)
-    below = int(np.count_nonzero(margin < float(quote.margin_floor)))
-    edges, counts = ((), ())
-    if histogram:
-        bins, bin_edges = np.histogram(margin, bins=settings.histogram_bins)
-        edges = tuple(_to_decimal(e, RATIO_STEP) for e in bin_edges)
-        counts = tuple(int(c) for c in bins)
-    return SimulationResult(
-        draws=n,
-        seed=seed,
-        margin_p10=_to_decimal(margin_pct[0], RATIO_STEP),
-        margin_p50=_to_decimal(margin_pct[1], RATIO_STEP),
-        margin_p90=_to_decimal(margin_pct[2], RATIO_STEP),
-        probability_below_floor=(Decimal(below) / Decimal(n)).quantize(RATIO_STEP) if n else ZERO,
-        bill_p10=_to_decimal(bill_pct[0], CENT),
-        bill_p50=_to_decimal(bill_pct[1], CENT),
-        bill_p90=_to_decimal(bill_pct[2], CENT),
-        histogram_edges=edges,
-        histogram_counts=counts,
-    )
+    margin_pct = row_percentiles(margin, PERCENTILES)
+    driver = _bill_driver(first, layouts[0][0])
+    if driver is None:
+        bill_pct = row_percentiles(bill, PERCENTILES)
+    else:
+        # The bill grows with one uncertain volume alone: its order statistics are the bills at
+        # that volume's order statistics, which the bank knows, so no selection over the draws.
+        position, volume = driver
+        ranks = percentile_ranks(n, PERCENTILES)
+        at_ranks = dict(volumes)
+        means = _column([layout[0][position].monthly_quantity for layout in layouts])
+        at_ranks[volume.work_unit] = means * factor_order_statistics(seed, n, position, volume.cv, ranks)
+        bill_pct = from_order_statistics(bills(at_ranks, (rows, len(ranks))), n, PERCENTILES)
+    below = np.count_nonzero(margin < _column([q.margin_floor for q in quotes]), axis=1)
+    results = []
+    for row in range(rows):
+        edges, counts = ((), ())
+        if histogram:
+            # Rounded so that a margin constant but for float noise (a few ulps apart) makes one
+            # bar instead of bins too narrow to draw.
+            draws = np.round(margin[row], HISTOGRAM_PLACES)
+            bins, bin_edges = np.histogram(draws, bins=settings.histogram_bins)
+            edges = tuple(_to_decimal(e, RATIO_STEP) for e in bin_edges)
+            counts = tuple(int(c) for c in bins)
+        results.append(
+            SimulationResult(
+                draws=n,
+                seed=seed,
+                margin_p10=_to_decimal(margin_pct[row, 0], RATIO_STEP),
+                margin_p50=_to_decimal(margin_pct[row, 1], RATIO_STEP),
+                margin_p90=_to_decimal(margin_pct[row, 2], RATIO_STEP),
+                probability_below_floor=(Decimal(int(below[row])) / Decimal(n)).quantize(RATIO_STEP)
+                if n
+                else ZERO,
+                bill_p10=_to_decimal(bill_pct[row, 0], CENT),
+                bill_p50=_to_decimal(bill_pct[row, 1], CENT),
+                bill_p90=_to_decimal(bill_pct[row, 2], CENT),
+                histogram_edges=edges,
+                histogram_counts=counts,
+            )
+        )
+    return results

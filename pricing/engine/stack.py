@@ -2,7 +2,8 @@
 
 `rnd` quantises (cents for quotes, identity for simulated draws) and `floor0` takes the
 larger of a value and zero, so the exact quote and every simulated draw build the price
-the same way.
+the same way. The rates come in the caller's number type: Decimals for a quote, a column of
+floats (one row per deal) for a block of simulated deals.
 """
 
 from __future__ import annotations
@@ -18,6 +19,26 @@ from .types import METERED_CHARGES, ChargeModel, PriceComponent
 
 
 @dataclass(frozen=True)
+class StackRates:
+    """What the deal's risk choices and discount do to the subtotal, as fractions (the fee as
+    an amount)."""
+
+    uplift: Any
+    fee: Any
+    confidence: Any
+    discount: Any
+
+
+def stack_rates(risk: AppliedRisk, discount_pct: Decimal) -> StackRates:
+    return StackRates(
+        uplift=risk.uplift_pct / HUNDRED,
+        fee=risk.fee,
+        confidence=risk.discount_pct / HUNDRED,
+        discount=discount_pct / HUNDRED,
+    )
+
+
+@dataclass(frozen=True)
 class PriceStack:
     commitment_true_up: Any
     subtotal: Any
@@ -29,26 +50,54 @@ class PriceStack:
     net: Any
 
 
+def _total(values: list[Any], zero: Any) -> Any:
+    # Started from the first value rather than from 0, which would cost one more pass over the
+    # draws and changes no sum.
+    return sum(values[1:], values[0]) if values else zero
+
+
+# A float zero is a rate or amount that no deal of a simulated block has: the arithmetic with it
+# changes no draw, so its pass over the draws is skipped. Decimal zeros keep their arithmetic.
+def _is_float_zero(value: Any) -> bool:
+    return type(value) is float and value == 0.0
+
+
+def _plus(total: Any, term: Any) -> Any:
+    return total if _is_float_zero(term) else total + term
+
+
+def _minus(total: Any, term: Any) -> Any:
+    return total if _is_float_zero(term) else total - term
+
+
+def _times(value: Any, rate: Any) -> Any:
+    return 0.0 if _is_float_zero(rate) else value * rate
+
+
 def price_stack(
     components: tuple[PriceComponent, ...],
     amounts: Mapping[str, Any],
-    risk: AppliedRisk,
-    discount_pct: Decimal,
+    rates: StackRates,
     *,
     rnd: Callable[[Any], Any],
     floor0: Callable[[Any], Any],
     scalar: Callable[[Decimal], Any],
 ) -> PriceStack:
-    metered = sum(amounts[c.code] for c in components if c.charge_model in METERED_CHARGES)
+    zero = scalar(Decimal(0))
     commitments = [c for c in components if c.charge_model is ChargeModel.MINIMUM_COMMITMENT]
-    commitment = sum((c.amount for c in commitments), Decimal(0))
-    true_up = rnd(floor0(scalar(commitment) - metered)) if commitments else scalar(Decimal(0))
-    subtotal = sum(amounts[c.code] for c in components) + true_up
-    uplift = rnd(subtotal * scalar(risk.uplift_pct / HUNDRED))
-    fee = rnd(scalar(risk.fee))
-    confidence = rnd(subtotal * scalar(risk.discount_pct / HUNDRED))
-    list_total = subtotal + uplift + fee - confidence
-    discount = rnd(list_total * scalar(discount_pct / HUNDRED))
+    true_up = zero
+    if commitments:
+        metered = _total([amounts[c.code] for c in components if c.charge_model in METERED_CHARGES], zero)
+        commitment = sum((c.amount for c in commitments), Decimal(0))
+        true_up = rnd(floor0(scalar(commitment) - metered))
+    subtotal = _total([amounts[c.code] for c in components], zero)
+    if commitments:
+        subtotal = subtotal + true_up
+    uplift = rnd(_times(subtotal, rates.uplift))
+    fee = rnd(rates.fee)
+    confidence = rnd(_times(subtotal, rates.confidence))
+    list_total = _minus(_plus(_plus(subtotal, uplift), fee), confidence)
+    discount = rnd(_times(list_total, rates.discount))
     return PriceStack(
         commitment_true_up=true_up,
         subtotal=subtotal,
@@ -57,5 +106,5 @@ def price_stack(
         confidence_discount=confidence,
         list_total=list_total,
         discount=discount,
-        net=list_total - discount,
+        net=_minus(list_total, discount),
     )

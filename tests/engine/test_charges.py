@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pricing.engine.charges import commitment_true_up, graduated_amount, volume_amount
+from pricing.engine.charges import graduated_amount, volume_amount
 from pricing.engine.types import ChargeModel
 
 from . import D, charge, component, tiers
@@ -239,12 +239,6 @@ def test_the_first_1000_tickets_are_included(tickets, expected):
 def test_a_commitment_line_charges_nothing_by_itself():
     commitment = component("commit", ChargeModel.MINIMUM_COMMITMENT, "2000.00")
     assert charge(commitment, "5000") == D("0.00")
-
-
-def test_a_commitment_larger_than_usage_is_trued_up_and_a_smaller_one_does_nothing():
-    assert commitment_true_up(D("2000.00"), D("1500.00")) == D("500.00")
-    assert commitment_true_up(D("2000.00"), D("2000.00")) == D("0.00")
-    assert commitment_true_up(D("2000.00"), D("2500.00")) == D("0.00")
 
 
 # ---------------------------------------------------------------------------------------
