@@ -28,9 +28,9 @@ def missing_cost_lines(deals: Iterable[Deal]) -> dict[int, list[str]]:
     ):
         priced[version_id].add(unit_code)
     present: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for deal_id, unit_code, category in DealCostLine.objects.filter(deal__in=deals).values_list(
-        "deal_id", "work_unit__code", "category"
-    ):
+    for deal_id, unit_code, category in DealCostLine.objects.filter(
+        deal_id__in_batch=[d.id for d in deals]
+    ).values_list("deal_id", "work_unit__code", "category"):
         present[deal_id].add((unit_code, category))
     return {
         deal.id: [

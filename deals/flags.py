@@ -56,7 +56,7 @@ def clip(text: str) -> str:
 
 def scanned_deals(ids: list[int]) -> list[Deal]:
     return list(
-        Deal.objects.filter(id__in=ids)
+        Deal.objects.filter(id__in_batch=ids)
         .select_related("plan_version")
         .only(
             "id",
@@ -146,7 +146,7 @@ def scan_chunk(deal_ids: list[int]) -> tuple[list[int], int]:
     now = timezone.now()
     with transaction.atomic():
         # Locked so that a manager's waiver and the scan never overwrite each other.
-        live = list(Flag.objects.select_for_update().filter(deal_id__in=deal_ids, status__in=LIVE))
+        live = list(Flag.objects.select_for_update().filter(deal_id__in_batch=deal_ids, status__in=LIVE))
         live_keys = {(f.deal_id, f.reason) for f in live}
         created = Flag.objects.bulk_create(
             Flag(deal_id=deal_id, reason=reason, detail=detail)
@@ -170,7 +170,7 @@ def scan_chunk(deal_ids: list[int]) -> tuple[list[int], int]:
             reopened, ["status", "detail", "waived_by", "waived_at", "waive_reason", "waived_revision"]
         )
         Flag.objects.bulk_update(refreshed, ["detail"])
-        Flag.objects.filter(pk__in=resolved).update(status=S.RESOLVED, resolved_at=now)
+        Flag.objects.filter(pk__in_batch=resolved).update(status=S.RESOLVED, resolved_at=now)
         AuditEvent.objects.bulk_create(
             AuditEvent(
                 deal_id=flag.deal_id,

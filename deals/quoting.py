@@ -17,13 +17,14 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from deals.models import Deal, DealCostLine, DealVolume
-from pricing.engine import EngineInputError
+from pricing.engine import EngineInputError, compute_quotes
 from pricing.engine.types import (
     ChargeModel,
     CostCategory,
     CostLine,
     PriceComponent,
     QuoteInput,
+    QuoteResult,
     RiskAdjustment,
     RiskKind,
     RiskSelection,
@@ -248,15 +249,15 @@ def quote_inputs(deal_ids: Iterable[int]) -> dict[int, QuoteInput | EngineInputE
     """Engine inputs for each deal, or the reason its rows cannot be priced; six queries and
     plain rows (no model instances) for any number of deals."""
     ids = list(deal_ids)
-    rows = Deal.objects.filter(id__in=ids).values_list(*DEAL_TERMS)
+    rows = Deal.objects.filter(id__in_batch=ids).values_list(*DEAL_TERMS)
     deals = [dict(zip(DEAL_TERMS, row, strict=True)) for row in rows]
     volumes: dict[int, list[VolumeRow]] = defaultdict(list)
-    for deal_id, *row in DealVolume.objects.filter(deal_id__in=ids).values_list(
+    for deal_id, *row in DealVolume.objects.filter(deal_id__in_batch=ids).values_list(
         "deal_id", "work_unit_id", "monthly_quantity", "cv"
     ):
         volumes[deal_id].append(tuple(row))
     cost_lines: dict[int, list[CostLineRow]] = defaultdict(list)
-    for deal_id, *row in DealCostLine.objects.filter(deal_id__in=ids).values_list(
+    for deal_id, *row in DealCostLine.objects.filter(deal_id__in_batch=ids).values_list(
         "deal_id", "work_unit_id", "category", "unit_cost", "cv"
     ):
         cost_lines[deal_id].append(tuple(row))
@@ -277,6 +278,15 @@ def quote_inputs(deal_ids: Iterable[int]) -> dict[int, QuoteInput | EngineInputE
         except EngineInputError as error:
             inputs[deal_id] = error
     return inputs
+
+
+def quote_results(
+    inputs: dict[int, QuoteInput | EngineInputError], *, histogram: bool = False
+) -> dict[int, QuoteResult | EngineInputError]:
+    """Each deal's quote, or the reason it has none; the quotes computed as one batch."""
+    priced = [key for key, quote in inputs.items() if not isinstance(quote, EngineInputError)]
+    results = compute_quotes([inputs[key] for key in priced], histogram=histogram)
+    return {**inputs, **dict(zip(priced, results, strict=True))}
 
 
 def build_quote_input(deal: Deal, assembler: QuoteAssembler) -> QuoteInput:

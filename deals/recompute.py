@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from deals.bulk import update_where
 from deals.models import Deal
-from deals.quoting import quote_inputs
-from pricing.engine import EngineInputError, compute_quote
-from pricing.engine.types import QuoteInput, QuoteResult
+from deals.quoting import quote_inputs, quote_results
+from pricing.engine import EngineInputError
+from pricing.engine.types import QuoteResult
 
 CHUNK_SIZE = 500
 FIGURE_FIELDS = [
@@ -67,24 +67,19 @@ def apply_result(deal: Deal, result: QuoteResult | None, error: EngineInputError
         setattr(deal, name, value)
 
 
-def figures_of(quote: QuoteInput | EngineInputError, now) -> list:
-    if isinstance(quote, EngineInputError):
-        return figure_values(None, quote, now)
-    try:
-        return figure_values(compute_quote(quote, histogram=False), None, now)
-    except EngineInputError as error:
-        return figure_values(None, error, now)
-
-
 def recompute_deals(deal_ids: Iterable[int]) -> int:
     """Recompute the given deals; returns how many were written."""
     ids = list(deal_ids)
-    generations = dict(Deal.objects.filter(id__in=ids).values_list("id", "stale_generation"))
-    inputs = quote_inputs(ids)
+    generations = dict(Deal.objects.filter(id__in_batch=ids).values_list("id", "stale_generation"))
     now = timezone.now()
-    return write_figures(
-        [(figures_of(inputs[i], now), i, generations[i]) for i in inputs if i in generations]
-    )
+    rows = []
+    for deal_id, outcome in quote_results(quote_inputs(ids)).items():
+        if deal_id in generations:
+            error = outcome if isinstance(outcome, EngineInputError) else None
+            rows.append(
+                (figure_values(None if error else outcome, error, now), deal_id, generations[deal_id])
+            )
+    return write_figures(rows)
 
 
 def write_figures(rows: list[tuple[list, int, int]]) -> int:

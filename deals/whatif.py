@@ -15,9 +15,9 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from deals.models import Deal, DealCostLine
-from deals.quoting import quote_inputs
+from deals.quoting import quote_inputs, quote_results
 from deals.recompute import chunks
-from pricing.engine import EngineInputError, compute_quote
+from pricing.engine import EngineInputError
 from pricing.engine.types import CostCategory, QuoteInput
 from pricing.models import CostComponent, ModelRate
 
@@ -97,15 +97,17 @@ def whatif(proposal: Proposal, deals: QuerySet, description: str) -> WhatIf:
     rows = []
     for chunk in chunks(ids):
         inputs = quote_inputs(chunk)
+        results = quote_results(
+            {
+                deal_id: quote if isinstance(quote, EngineInputError) else with_costs(quote, costs[deal_id])
+                for deal_id, quote in inputs.items()
+            }
+        )
         for deal in Deal.objects.filter(id__in=chunk).select_related("customer", "owner", "plan_version"):
             floor = deal.plan_version.margin_floor
-            quote = inputs[deal.id]
-            try:
-                if isinstance(quote, EngineInputError):
-                    raise quote
-                result = compute_quote(with_costs(quote, costs[deal.id]))
-            except EngineInputError as error:
-                rows.append(WhatIfRow(deal, floor, deal.gross_margin, None, None, str(error)))
+            result = results[deal.id]
+            if isinstance(result, EngineInputError):
+                rows.append(WhatIfRow(deal, floor, deal.gross_margin, None, None, str(result)))
                 continue
             rows.append(
                 WhatIfRow(deal, floor, deal.gross_margin, result.gross_margin, result.simulation.margin_p10)

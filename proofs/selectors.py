@@ -138,7 +138,9 @@ def checklists_for(deals: Iterable[Deal], *, with_history: bool = False) -> dict
     ).values_list("version_id", "charge_model", "work_unit_id"):
         priced[version_id][SURFACE_OF_CHARGE[ChargeModel(charge_model)].value].add(unit_id)
 
-    artifacts = ProofArtifact.objects.filter(deal__in=deals).select_related("submitted_by", "reviewed_by")
+    artifacts = ProofArtifact.objects.filter(deal_id__in_batch=[d.id for d in deals]).select_related(
+        "submitted_by", "reviewed_by"
+    )
     if not with_history:
         artifacts = artifacts.filter(is_current=True)
     current: dict[tuple[int, int], ProofArtifact] = {}

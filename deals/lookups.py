@@ -1,0 +1,31 @@
+"""`field__in_batch=ids`: `__in` for the long id lists of set-based jobs.
+
+Django sends `__in` with one placeholder per value; for the 500 to 2,000 ids of a recompute or
+flag-scan chunk, splitting and binding that statement costs the client more than PostgreSQL
+spends running it. On PostgreSQL the list goes as one array parameter (`= ANY(%s)`); elsewhere
+it is the ordinary `IN`.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Field, ForeignObject
+from django.db.models.lookups import In
+
+
+class InBatch(In):
+    lookup_name = "in_batch"
+
+    def as_postgresql(self, compiler, connection):
+        if not self.rhs_is_direct_value():
+            return self.as_sql(compiler, connection)
+        values = [value for value in self.rhs if value is not None]
+        if not values:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, values)
+
+
+# Relations keep lookups of their own (Field's do not reach them): register on both.
+Field.register_lookup(InBatch)
+ForeignObject.register_lookup(InBatch)
