@@ -13,28 +13,21 @@ from pricing.engine import EngineInputError, compute_quote, compute_quotes
 from pricing.engine import simulation as simulation_module
 from pricing.engine.types import (
     ChargeModel,
-    CostCategory,
-    CostLine,
     QuoteInput,
-    SimulationSettings,
     Tier,
     Volume,
 )
 
-from . import WORK_UNITS, D, component
+from . import D, component
 from .test_properties import (
-    ALL_MODELS,
     FAST,
-    RISK,
     amounts,
     deals,
     decimals,
     percents,
-    plans,
     quantities,
     seat_counts,
     selections,
-    variations,
 )
 
 UNITS = ("ticket", "review")
@@ -61,37 +54,21 @@ def same(batch: list, alone: list) -> bool:
 def deals_of_one_shape(draw, draws: int = 64) -> list[QuoteInput]:
     """Deals on one plan (the same components tuple, as the quoting adapter shares it), with the
     same variations and seed: they differ only by their numbers, so they share a block."""
-    components = draw(plans(ALL_MODELS))
-    volume_cvs = [draw(variations) for _ in UNITS]
-    cost_cvs = [draw(variations) for _ in range(len(UNITS) * len(CostCategory))]
-    simulation = SimulationSettings(draws=draws, seed=draw(st.integers(0, 2**32)))
-    batch = []
-    for _ in range(draw(st.integers(2, 7))):
-        costs = iter(cost_cvs)
-        batch.append(
-            QuoteInput(
-                currency="EUR",
-                plan_currency="EUR",
-                components=components,
-                work_units=WORK_UNITS,
-                volumes=tuple(
-                    Volume(u, draw(quantities), cv) for u, cv in zip(UNITS, volume_cvs, strict=True)
-                ),
-                cost_lines=tuple(
-                    CostLine(u, category, draw(decimals("0", "5", 2)), next(costs))
-                    for u in UNITS
-                    for category in CostCategory
-                ),
-                seats=draw(seat_counts),
-                discount_pct=draw(percents),
-                fixed_monthly_cost=draw(amounts),
-                margin_floor=draw(decimals("-1", "1", 2)),
-                risk_adjustments=RISK,
-                risk_selection=draw(selections),
-                simulation=simulation,
-            )
+    first = draw(deals(draws=draws))
+
+    def sibling() -> QuoteInput:
+        return replace(
+            first,
+            volumes=tuple(replace(v, monthly_quantity=draw(quantities)) for v in first.volumes),
+            cost_lines=tuple(replace(c, unit_cost=draw(decimals("0", "5", 2))) for c in first.cost_lines),
+            seats=draw(seat_counts),
+            discount_pct=draw(percents),
+            fixed_monthly_cost=draw(amounts),
+            margin_floor=draw(decimals("-1", "1", 2)),
+            risk_selection=draw(selections),
         )
-    return batch
+
+    return [first] + [sibling() for _ in range(draw(st.integers(1, 6)))]
 
 
 @FAST
