@@ -103,7 +103,9 @@ def whatif(proposal: Proposal, deals: QuerySet, description: str) -> WhatIf:
                 for deal_id, quote in inputs.items()
             }
         )
-        for deal in Deal.objects.filter(id__in=chunk).select_related("customer", "owner", "plan_version"):
+        for deal in Deal.objects.filter(id__in_batch=chunk).select_related(
+            "customer", "owner", "plan_version"
+        ):
             floor = deal.plan_version.margin_floor
             result = results[deal.id]
             if isinstance(result, EngineInputError):

@@ -49,8 +49,10 @@ PERCENTILES = (10, 50, 90)
 VOLUME_STREAM, COST_STREAM, SUCCESS_STREAM = 0, 1, 2
 # Distinct (seed, draws, stream, position, shape) arrays kept per process: 80 kB each at 10,000 draws.
 BANK_SIZE = 512
+# Histogram draws are rounded to this many places, float noise aside (see _simulate_block).
 HISTOGRAM_PLACES = 9
-# Draws held per array in a block (rows x draws): 2 MB of float64, small enough to stay in cache.
+# Draws held per array in a block (rows x draws): 2 MB of float64, enough rows to spread each numpy
+# call's fixed cost, few enough that a block's arrays stay in the processor's cache.
 BLOCK_DRAWS = 1 << 18
 
 
@@ -133,10 +135,6 @@ def factor_order_statistics(
     )
 
 
-# Charges that never fall as their volume grows (volume tiers can: the next tier may be cheaper).
-MONOTONE_CHARGES = frozenset(ChargeModel) - {ChargeModel.VOLUME}
-
-
 def _bill_driver(first: QuoteInput, volumes: list[Volume]) -> tuple[int, Volume] | None:
     """The one uncertain volume the bill depends on (its draw position and the volume), when the
     bill depends on exactly one and never falls as it grows; None otherwise."""
@@ -146,15 +144,10 @@ def _bill_driver(first: QuoteInput, volumes: list[Volume]) -> tuple[int, Volume]
         if component.charge_model is ChargeModel.OUTCOME and component.success_rate_sd > 0:
             return None  # the bill moves with the success rate too
         if component.work_unit in uncertain and component.charge_model in METERED_CHARGES:
-            if component.charge_model not in MONOTONE_CHARGES:
-                return None
+            if component.charge_model is ChargeModel.VOLUME:
+                return None  # the next tier may be cheaper: more volume can lower the bill
             drivers.add(component.work_unit)
     return uncertain[drivers.pop()] if len(drivers) == 1 else None
-
-
-def simulate(quote: QuoteInput, risk: AppliedRisk, *, histogram: bool = True) -> SimulationResult:
-    """The distribution of margin and bill of one quote."""
-    return simulate_many([quote], [risk], histogram=histogram)[0]
 
 
 def simulate_many(
