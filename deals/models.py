@@ -153,7 +153,10 @@ class Deal(models.Model):
     engine_version = models.CharField(max_length=20, blank=True, editable=False)
     computed_at = models.DateTimeField(null=True, blank=True, editable=False)
     quote_error = models.TextField(blank=True, editable=False)
-    is_stale = models.BooleanField(default=True, db_index=True, editable=False)
+    # Not indexed: every recompute flips it, and an indexed column changing makes PostgreSQL write
+    # a new entry in every index of the table instead of updating the row in place (a HOT update).
+    # Stale deals are found by a scan of the table, which is cheap next to that.
+    is_stale = models.BooleanField(default=True, editable=False)
     stale_generation = models.PositiveIntegerField(default=0, editable=False)
     # The `updated_at` the flag scan last judged: a deal whose `updated_at` moved on is scanned
     # again, one that did not is skipped. Every write to a deal or to what its flags depend on
