@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import psycopg
 from django.db import connection, models
 
 # Values PostgreSQL's adapter takes as they are, and that Django's preparation returns unchanged
@@ -34,35 +35,57 @@ def prepared(fields: list[models.Field], rows: list[list]) -> list[list]:
     ]
 
 
-def update_where(model: type[models.Model], fields: list[str], keys: list[str], rows: list[list]) -> int:
-    """Set `fields` to each row's first values where `keys` equal its last ones; returns the rows
-    updated. On PostgreSQL one statement over arrays (unnest), elsewhere one statement per row.
+def update_where(
+    model: type[models.Model],
+    fields: list[str],
+    keys: list[str],
+    rows: list[list],
+    *,
+    same: dict[str, object] | None = None,
+) -> int:
+    """Set `fields` to each row's first values, and the fields in `same` to one value for every
+    row, where `keys` equal the row's last values; returns the rows updated. On PostgreSQL one
+    statement over arrays (unnest), elsewhere one statement per row.
 
     The key lets a writer lose a race cleanly: a row changed since it was read keeps its change.
     """
     if not rows:
         return 0
+    same = same or {}
     meta, quote = model._meta, connection.ops.quote_name
     table = quote(meta.db_table)
     targets = [meta.get_field(name) for name in (*fields, *keys)]
     values = prepared(targets, rows)
+    shared = [meta.get_field(name) for name in same]
+    shared_values = prepared(shared, [list(same.values())])[0]
     columns = [quote(f.column) for f in targets]
     set_columns, key_columns = columns[: len(fields)], columns[len(fields) :]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            names = [f"c{index}" for index in range(len(targets))]
-            arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in targets)
-            assignments = ", ".join(f"{c} = v.{n}" for c, n in zip(set_columns, names, strict=False))
-            matches = " AND ".join(
-                f"{table}.{c} = v.{n}" for c, n in zip(key_columns, names[len(fields) :], strict=True)
+    shared_assignments = [f"{quote(f.column)} = %s" for f in shared]
+    if connection.vendor != "postgresql":
+        assignments = ", ".join([*(f"{c} = %s" for c in set_columns), *shared_assignments])
+        matches = " AND ".join(f"{c} = %s" for c in key_columns)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {matches}",
+                [[*row[: len(fields)], *shared_values, *row[len(fields) :]] for row in values],
             )
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}) "
-                f"WHERE {matches}",
-                [list(column) for column in zip(*values, strict=True)],
-            )
-        else:
-            assignments = ", ".join(f"{c} = %s" for c in set_columns)
-            matches = " AND ".join(f"{c} = %s" for c in key_columns)
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {matches}", values)
+            return cursor.rowcount
+    names = [f"c{index}" for index in range(len(targets))]
+    # %b: the arrays go in PostgreSQL's binary format, which psycopg writes without quoting and
+    # escaping every value as text.
+    arrays = ", ".join(f"%b::{f.cast_db_type(connection)}[]" for f in targets)
+    assignments = ", ".join(
+        [*(f"{c} = v.{n}" for c, n in zip(set_columns, names, strict=False)), *shared_assignments]
+    )
+    matches = " AND ".join(
+        f"{table}.{c} = v.{n}" for c, n in zip(key_columns, names[len(fields) :], strict=True)
+    )
+    query = f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}) WHERE {matches}"
+    params = [*shared_values, *(list(column) for column in zip(*values, strict=True))]
+    # Django's cursors bind parameters on the client, as text; this one binds them on the server,
+    # wrapped as Django wraps its own (errors, query logging).
+    connection.ensure_connection()
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(psycopg.Cursor(connection.connection)) as cursor:
+        cursor.execute(query, params)
         return cursor.rowcount

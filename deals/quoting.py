@@ -245,12 +245,24 @@ class QuoteAssembler:
         )
 
 
+def deal_terms(deal_ids: Iterable[int], *extra: str) -> list[dict]:
+    """The columns of the deals a quote reads (DEAL_TERMS), and any `extra` ones, in one query."""
+    names = (*DEAL_TERMS, *extra)
+    return [
+        dict(zip(names, row, strict=True))
+        for row in Deal.objects.filter(id__in_batch=list(deal_ids)).values_list(*names)
+    ]
+
+
 def quote_inputs(deal_ids: Iterable[int]) -> dict[int, QuoteInput | EngineInputError]:
     """Engine inputs for each deal, or the reason its rows cannot be priced; six queries and
     plain rows (no model instances) for any number of deals."""
-    ids = list(deal_ids)
-    rows = Deal.objects.filter(id__in_batch=ids).values_list(*DEAL_TERMS)
-    deals = [dict(zip(DEAL_TERMS, row, strict=True)) for row in rows]
+    return quote_inputs_for(deal_terms(deal_ids))
+
+
+def quote_inputs_for(deals: list[dict]) -> dict[int, QuoteInput | EngineInputError]:
+    """Engine inputs for deals whose terms are read (see `deal_terms`), loading their rows."""
+    ids = [d["id"] for d in deals]
     volumes: dict[int, list[VolumeRow]] = defaultdict(list)
     for deal_id, *row in DealVolume.objects.filter(deal_id__in_batch=ids).values_list(
         "deal_id", "work_unit_id", "monthly_quantity", "cv"

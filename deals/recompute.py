@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from deals.bulk import update_where
 from deals.models import Deal
-from deals.quoting import quote_inputs, quote_results
+from deals.quoting import deal_terms, quote_inputs_for, quote_results
 from pricing.engine import EngineInputError
 from pricing.engine.types import QuoteResult
 
-CHUNK_SIZE = 500
-FIGURE_FIELDS = [
+CHUNK_SIZE = 1000
+# The figures of each deal, in the order figure_values gives them.
+QUOTE_FIELDS = [
     "list_monthly",
     "discount_amount",
     "net_monthly",
@@ -29,15 +30,13 @@ FIGURE_FIELDS = [
     "bill_p90",
     "total_contract_value",
     "engine_version",
-    "computed_at",
     "quote_error",
-    "is_stale",
-    "updated_at",
 ]
+FIGURE_FIELDS = [*QUOTE_FIELDS, "computed_at", "is_stale", "updated_at"]
 
 
-def figure_values(result: QuoteResult | None, error: EngineInputError | None, now) -> list:
-    """The engine's figures (or the reason there are none) in FIGURE_FIELDS order."""
+def figure_values(result: QuoteResult | None, error: EngineInputError | None) -> list:
+    """The engine's figures (or the reason there are none) in QUOTE_FIELDS order."""
     sim = result.simulation if result else None
     return [
         result.list_monthly if result else None,
@@ -54,37 +53,38 @@ def figure_values(result: QuoteResult | None, error: EngineInputError | None, no
         sim.bill_p90 if sim else None,
         result.total_contract_value if result else None,
         result.engine_version if result else "",
-        now,
         str(error) if error else "",
-        False,  # is_stale
-        now,  # updated_at: new figures are a change the flag scan judges
     ]
+
+
+def computed_marks(now) -> dict:
+    """What every deal given new figures at `now` also gets; updated_at moves on because new
+    figures are a change the flag scan judges."""
+    return {"computed_at": now, "is_stale": False, "updated_at": now}
 
 
 def apply_result(deal: Deal, result: QuoteResult | None, error: EngineInputError | None, now) -> None:
     """Copy the engine's figures (or the reason there are none) onto the deal."""
-    for name, value in zip(FIGURE_FIELDS, figure_values(result, error, now), strict=True):
+    for name, value in zip(QUOTE_FIELDS, figure_values(result, error), strict=True):
+        setattr(deal, name, value)
+    for name, value in computed_marks(now).items():
         setattr(deal, name, value)
 
 
 def recompute_deals(deal_ids: Iterable[int]) -> int:
     """Recompute the given deals; returns how many were written."""
-    ids = list(deal_ids)
-    generations = dict(Deal.objects.filter(id__in_batch=ids).values_list("id", "stale_generation"))
-    now = timezone.now()
+    deals = deal_terms(deal_ids, "stale_generation")  # read with the terms: the figures' generation
+    generations = {terms["id"]: terms["stale_generation"] for terms in deals}
     rows = []
-    for deal_id, outcome in quote_results(quote_inputs(ids)).items():
-        if deal_id in generations:
-            error = outcome if isinstance(outcome, EngineInputError) else None
-            rows.append(
-                (figure_values(None if error else outcome, error, now), deal_id, generations[deal_id])
-            )
-    return write_figures(rows)
+    for deal_id, outcome in quote_results(quote_inputs_for(deals)).items():
+        error = outcome if isinstance(outcome, EngineInputError) else None
+        rows.append((figure_values(None if error else outcome, error), deal_id, generations[deal_id]))
+    return write_figures(rows, timezone.now())
 
 
-def write_figures(rows: list[tuple[list, int, int]]) -> int:
-    """Store computed figures, each row (values in FIGURE_FIELDS order, deal id, the stale generation
-    they were computed from), in one statement; returns how many deals took them.
+def write_figures(rows: list[tuple[list, int, int]], now) -> int:
+    """Store figures computed at `now`, each row (values in QUOTE_FIELDS order, deal id, the stale
+    generation they were computed from), in one statement; returns how many deals took them.
 
     Each row is written only if its stale generation is still the one we computed from: a deal
     marked stale again meanwhile keeps its flag for the next pass. The condition makes the
@@ -93,9 +93,10 @@ def write_figures(rows: list[tuple[list, int, int]]) -> int:
     with transaction.atomic():
         return update_where(
             Deal,
-            FIGURE_FIELDS,
+            QUOTE_FIELDS,
             ["id", "stale_generation"],
             [[*values, deal_id, generation] for values, deal_id, generation in rows],
+            same=computed_marks(now),
         )
 
 

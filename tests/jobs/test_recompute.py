@@ -121,13 +121,13 @@ def test_a_recompute_that_lost_the_race_to_a_newer_change_leaves_the_deal_stale(
     deal = book["a1"]
     Deal.objects.filter(pk=deal.pk).mark_stale()
     generation = Deal.objects.get(pk=deal.pk).stale_generation
-    original = recompute.quote_inputs
+    original = recompute.quote_results
 
-    def marked_again_meanwhile(ids):
+    def marked_again_meanwhile(inputs):
         Deal.objects.filter(pk=deal.pk).mark_stale()
-        return original(ids)
+        return original(inputs)
 
-    monkeypatch.setattr(recompute, "quote_inputs", marked_again_meanwhile)
+    monkeypatch.setattr(recompute, "quote_results", marked_again_meanwhile)
     assert recompute_deals([deal.pk]) == 0
 
     deal.refresh_from_db()
