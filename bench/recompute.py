@@ -41,7 +41,7 @@ import django
 
 django.setup()
 
-from config.memory import keep_freed_memory
+from config.memory import freeze_loaded_objects, keep_freed_memory
 
 keep_freed_memory()  # as the Celery workers do; forked workers inherit it
 
@@ -177,6 +177,7 @@ def full_recompute(workers: int) -> int:
     """The admin action's job: chunks taken by `workers` processes, as Celery workers take them."""
     run, pending = jobs.full_recompute_begin(actor=None)
     connections.close_all()  # each forked worker opens its own connection
+    freeze_loaded_objects()  # as each Celery worker process does when it starts
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         list(pool.map(recompute_chunk, [run.pk] * len(pending), pending))
     run.refresh_from_db()

@@ -3,7 +3,7 @@ import os
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
 
-from config.memory import keep_freed_memory
+from config.memory import freeze_loaded_objects, keep_freed_memory
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -16,3 +16,4 @@ app.autodiscover_tasks()
 @worker_process_init.connect
 def keep_memory_in_workers(**kwargs) -> None:
     keep_freed_memory()
+    freeze_loaded_objects()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
@@ -23,3 +24,12 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError, TypeError):
         return False
     return bool(mallopt(M_TRIM_THRESHOLD, KEEP_BYTES)) and bool(mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024))
+
+
+def freeze_loaded_objects() -> int:
+    """Leave every object alive now (Django, the apps, what they cache at start) out of the garbage
+    collector's full passes; returns how many. A chunk of deals allocates enough to set off full
+    collections, and each one would otherwise walk all those objects again (about 4 % of a
+    recompute's time)."""
+    gc.freeze()
+    return gc.get_freeze_count()

@@ -203,6 +203,10 @@ class QuoteAssembler:
         self.pricing, self.units, self.catalog = pricing, units, catalog
         self.simulation = simulation_settings()
         self._work_units: dict[frozenset[int], tuple[WorkUnitSpec, ...]] = {}
+        # Deals have most cost lines (those that follow the catalog) and risk choices in common:
+        # one value each, which the engine also checks once.
+        self._catalog_lines: dict[tuple[int, str], CostLine | None] = {}
+        self._risk_selections: dict[tuple, RiskSelection] = {}
 
     def work_units(self, ids: frozenset[int]) -> tuple[WorkUnitSpec, ...]:
         if ids not in self._work_units:
@@ -210,14 +214,32 @@ class QuoteAssembler:
             self._work_units[ids] = tuple(work_unit_spec(u) for u in specs)
         return self._work_units[ids]
 
+    def cost_line(self, row: CostLineRow) -> CostLine | None:
+        unit_id, category, unit_cost, cv = row
+        if unit_cost is not None or cv is not None:
+            return resolved_cost_line(self.catalog, self.units[unit_id], category, unit_cost, cv)
+        key = (unit_id, category)
+        if key not in self._catalog_lines:
+            self._catalog_lines[key] = resolved_cost_line(
+                self.catalog, self.units[unit_id], category, None, None
+            )
+        return self._catalog_lines[key]
+
+    def risk_selection(self, terms: dict) -> RiskSelection:
+        choices = tuple(terms[name] for name in RISK_CHOICES)
+        if choices not in self._risk_selections:
+            self._risk_selections[choices] = RiskSelection(**dict(zip(RISK_CHOICES, choices, strict=True)))
+        return self._risk_selections[choices]
+
     def quote_input(self, terms: dict, volumes: list[VolumeRow], cost_lines: list[CostLineRow]) -> QuoteInput:
         pricing = self.pricing[terms["plan_version_id"]]
         units = self.units
         lines = []
-        for unit_id, category, unit_cost, cv in cost_lines:
-            unit = units[unit_id]
-            line = resolved_cost_line(self.catalog, unit, category, unit_cost, cv)
+        for row in cost_lines:
+            line = self.cost_line(row)
             if line is None:
+                unit_id, category = row[0], row[1]
+                unit = units[unit_id]
                 raise EngineInputError(
                     {
                         f"cost_lines[{unit.code}.{category}]": [
@@ -240,7 +262,7 @@ class QuoteAssembler:
             fixed_monthly_cost=terms["fixed_monthly_cost"],
             margin_floor=pricing.margin_floor,
             risk_adjustments=pricing.risk_adjustments,
-            risk_selection=RiskSelection(**{name: terms[name] for name in RISK_CHOICES}),
+            risk_selection=self.risk_selection(terms),
             simulation=self.simulation,
         )
 
@@ -293,11 +315,12 @@ def quote_inputs_for(deals: list[dict]) -> dict[int, QuoteInput | EngineInputErr
 
 
 def quote_results(
-    inputs: dict[int, QuoteInput | EngineInputError], *, histogram: bool = False
+    inputs: dict[int, QuoteInput | EngineInputError], *, histogram: bool = False, detail: bool = True
 ) -> dict[int, QuoteResult | EngineInputError]:
-    """Each deal's quote, or the reason it has none; the quotes computed as one batch."""
+    """Each deal's quote, or the reason it has none; the quotes computed as one batch (`histogram`
+    and `detail` as for compute_quotes)."""
     priced = [key for key, quote in inputs.items() if not isinstance(quote, EngineInputError)]
-    results = compute_quotes([inputs[key] for key in priced], histogram=histogram)
+    results = compute_quotes([inputs[key] for key in priced], histogram=histogram, detail=detail)
     return {**inputs, **dict(zip(priced, results, strict=True))}
 
 

@@ -76,7 +76,7 @@ def recompute_deals(deal_ids: Iterable[int]) -> int:
     deals = deal_terms(deal_ids, "stale_generation")  # read with the terms: the figures' generation
     generations = {terms["id"]: terms["stale_generation"] for terms in deals}
     rows = []
-    for deal_id, outcome in quote_results(quote_inputs_for(deals)).items():
+    for deal_id, outcome in quote_results(quote_inputs_for(deals), detail=False).items():
         error = outcome if isinstance(outcome, EngineInputError) else None
         rows.append((figure_values(None if error else outcome, error), deal_id, generations[deal_id]))
     return write_figures(rows, timezone.now())

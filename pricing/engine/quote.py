@@ -77,11 +77,18 @@ def _path(parts: tuple) -> str:
 
 # Values that hold no number to check: skipped without a call.
 _NO_NUMBERS = (str, int, bool, type(None))
+# Frozen values of plain fields found clean, by identity (kept alive here so that their ids cannot
+# be reused): a batch's quotes share their simulation settings, and the adapter shares the cost
+# lines and risk choices that deals have in common.
+_CLEAN_LEAVES: dict[int, Any] = {}
+CLEAN_LEAVES_SIZE = 4096
+_LEAF_TYPES = (Volume, CostLine, RiskSelection, SimulationSettings)
 
 
-def _check_decimals(obj: Any, errors: _Errors, skip: tuple = (), path: tuple = ()) -> None:
+def _check_decimals(obj: Any, errors: _Errors, skip: frozenset[int] = frozenset(), path: tuple = ()) -> None:
     """Every number in the input must already be a Decimal or int: a float is refused. (The path
-    to a value is only spelt out when it is refused: most inputs are clean.)"""
+    to a value is only spelt out when it is refused: most inputs are clean.) Values whose id is in
+    `skip`, and leaves already found clean, are not looked into."""
     if isinstance(obj, Decimal):
         if not obj.is_finite():
             errors.add(_path(path), "must be a finite number.")
@@ -89,16 +96,22 @@ def _check_decimals(obj: Any, errors: _Errors, skip: tuple = (), path: tuple = (
         errors.add(_path(path), "must be a Decimal, not a float.")
     elif isinstance(obj, tuple | list):
         for index, item in enumerate(obj):
-            _check_decimals(item, errors, (), (*path, index))
+            if id(item) not in _CLEAN_LEAVES:
+                _check_decimals(item, errors, skip, (*path, index))
     elif not isinstance(obj, str | int):
+        found = len(errors.errors)
         for name in _field_names(type(obj)):
             value = getattr(obj, name)
             kind = type(value)
             if kind is Decimal:
                 if not value.is_finite():
                     errors.add(_path((*path, name)), "must be a finite number.")
-            elif kind not in _NO_NUMBERS and not (skip and any(value is part for part in skip)):
-                _check_decimals(value, errors, (), (*path, name))
+            elif kind not in _NO_NUMBERS and id(value) not in skip and id(value) not in _CLEAN_LEAVES:
+                _check_decimals(value, errors, skip, (*path, name))
+        if len(errors.errors) == found and type(obj) in _LEAF_TYPES:
+            if len(_CLEAN_LEAVES) >= CLEAN_LEAVES_SIZE:
+                _CLEAN_LEAVES.clear()
+            _CLEAN_LEAVES[id(obj)] = obj
 
 
 # Parts of inputs already found valid, by identity: the deals of a batch share their plan's
@@ -112,13 +125,14 @@ def _shared_parts(quote: QuoteInput) -> tuple:
     return (quote.components, quote.work_units, quote.risk_adjustments)
 
 
-def validate(quote: QuoteInput) -> None:
-    """Refuse bad input with every problem listed, each under the field it concerns."""
+def validate(quote: QuoteInput) -> AppliedRisk:
+    """Refuse bad input with every problem listed, each under the field it concerns; returns the
+    risk adjustments the deal's choices apply."""
     errors = _Errors()
     shared = _shared_parts(quote)
     key = tuple(map(id, shared))
     known = key in _VALID_SHARED
-    _check_decimals(quote, errors, skip=shared if known else ())
+    _check_decimals(quote, errors, skip=frozenset(key) if known else frozenset())
     _check_enums(quote, errors, known)
     errors.raise_if_any()
 
@@ -144,18 +158,21 @@ def validate(quote: QuoteInput) -> None:
     volume_units = [v.work_unit for v in quote.volumes]
     for unit in sorted({u for u in volume_units if volume_units.count(u) > 1}):
         errors.add(f"volumes[{unit}]", "give one expected volume per work unit.")
+    # Field names are spelt out only for a volume or cost line that has something to refuse.
     for volume in quote.volumes:
-        field = f"volumes[{volume.work_unit}]"
-        if volume.work_unit not in units:
-            errors.add(field, f"unknown work unit {volume.work_unit!r}.")
-        errors.non_negative(volume.monthly_quantity, f"{field}.monthly_quantity")
-        errors.non_negative(volume.cv, f"{field}.cv")
+        if volume.work_unit not in units or volume.monthly_quantity < 0 or volume.cv < 0:
+            field = f"volumes[{volume.work_unit}]"
+            if volume.work_unit not in units:
+                errors.add(field, f"unknown work unit {volume.work_unit!r}.")
+            errors.non_negative(volume.monthly_quantity, f"{field}.monthly_quantity")
+            errors.non_negative(volume.cv, f"{field}.cv")
     for line in quote.cost_lines:
-        field = f"cost_lines[{line.work_unit}.{line.category}]"
-        if line.work_unit not in units:
-            errors.add(field, f"unknown work unit {line.work_unit!r}.")
-        errors.non_negative(line.unit_cost, f"{field}.unit_cost")
-        errors.non_negative(line.cv, f"{field}.cv")
+        if line.work_unit not in units or line.unit_cost < 0 or line.cv < 0:
+            field = f"cost_lines[{line.work_unit}.{line.category}]"
+            if line.work_unit not in units:
+                errors.add(field, f"unknown work unit {line.work_unit!r}.")
+            errors.non_negative(line.unit_cost, f"{field}.unit_cost")
+            errors.non_negative(line.cv, f"{field}.cv")
 
     if not known:
         codes = [c.code for c in quote.components]
@@ -163,12 +180,13 @@ def validate(quote: QuoteInput) -> None:
             errors.add(f"components[{code}]", "component codes must be unique.")
         for component in quote.components:
             _validate_component(component, units, errors)
-    _validate_risk(quote, errors, known)
+    risk = _validate_risk(quote, errors, known)
     errors.raise_if_any()
     if not known and all(type(part) is tuple for part in shared):  # a list could change later
         if len(_VALID_SHARED) >= VALID_SHARED_SIZE:
             _VALID_SHARED.clear()
         _VALID_SHARED[key] = shared
+    return risk
 
 
 def _check_enums(quote: QuoteInput, errors: _Errors, known: bool) -> None:
@@ -184,7 +202,7 @@ def _check_enums(quote: QuoteInput, errors: _Errors, known: bool) -> None:
             errors.add(f"risk_adjustments[{index}].kind", "must be a RiskKind member.")
 
 
-def _validate_risk(quote: QuoteInput, errors: _Errors, known: bool) -> None:
+def _validate_risk(quote: QuoteInput, errors: _Errors, known: bool) -> AppliedRisk:
     for adjustment in () if known else quote.risk_adjustments:
         field = f"risk_adjustments[{adjustment.kind}.{adjustment.option}]"
         errors.non_negative(adjustment.price_uplift_pct, f"{field}.price_uplift_pct")
@@ -201,6 +219,7 @@ def _validate_risk(quote: QuoteInput, errors: _Errors, known: bool) -> None:
             "risk_selection",
             f"the chosen adjustments discount {chosen.discount_pct}% in total; at most 100.",
         )
+    return chosen
 
 
 def _validate_component(component: PriceComponent, units: dict[str, WorkUnitSpec], errors: _Errors) -> None:
@@ -242,24 +261,28 @@ def _validate_component(component: PriceComponent, units: dict[str, WorkUnitSpec
             errors.non_negative(component.cap_per_period, f"{field}.cap_per_period")
 
 
-def compute_quote(quote: QuoteInput, *, histogram: bool = True) -> QuoteResult:
-    """The quote; `histogram=False` leaves the margin histogram out of the simulation."""
-    (result,) = compute_quotes([quote], histogram=histogram)
+def compute_quote(quote: QuoteInput, *, histogram: bool = True, detail: bool = True) -> QuoteResult:
+    """The quote; `histogram=False` leaves the margin histogram out of the simulation, and
+    `detail=False` the charge lines, task margins and surfaces (see compute_quotes)."""
+    (result,) = compute_quotes([quote], histogram=histogram, detail=detail)
     if isinstance(result, EngineInputError):
         raise result
     return result
 
 
 def compute_quotes(
-    quotes: Sequence[QuoteInput], *, histogram: bool = True
+    quotes: Sequence[QuoteInput], *, histogram: bool = True, detail: bool = True
 ) -> list[QuoteResult | EngineInputError]:
     """Each quote, or why its input is refused, in order. The exact figures are computed quote by
     quote; the simulation of quotes that share a shape runs as one block (see simulation.py), so
-    a quote's figures are the same whether it is computed alone or in a batch."""
+    a quote's figures are the same whether it is computed alone or in a batch.
+
+    `detail=False` gives the figures a deal stores and nothing more: the result's charge lines,
+    task margins and surfaces are left empty (its every figure is the same as with them)."""
     exact: list[tuple[dict[str, Any], AppliedRisk] | EngineInputError] = []
     for quote in quotes:
         try:
-            exact.append(_exact_figures(quote))
+            exact.append(_exact_figures(quote, detail))
         except EngineInputError as error:
             exact.append(error)
     valid = [index for index, figures in enumerate(exact) if not isinstance(figures, EngineInputError)]
@@ -272,30 +295,19 @@ def compute_quotes(
     return results
 
 
-def _exact_figures(quote: QuoteInput) -> tuple[dict[str, Any], AppliedRisk]:
-    """Every figure of the quote but the simulation, in Decimal; and the applied risk."""
-    validate(quote)
-    risk = applicable(quote.risk_adjustments, quote.risk_selection)
+def _exact_figures(quote: QuoteInput, detail: bool = True) -> tuple[dict[str, Any], AppliedRisk]:
+    """Every figure of the quote but the simulation, in Decimal; and the applied risk. Without
+    `detail`, no charge lines, task margins or surfaces."""
+    risk = validate(quote)
     volume_of = {v.work_unit: v.monthly_quantity for v in quote.volumes}
-
+    quantities: dict[str, Decimal] = {}
     amounts: dict[str, Decimal] = {}
-    lines: list[ChargeLine] = []
     for component in quote.components:
         quantity = volume_of.get(component.work_unit or "", ZERO)
         if component.charge_model is ChargeModel.PER_SEAT:
             quantity = quote.seats
+        quantities[component.code] = quantity
         amounts[component.code] = charge_amount(component, quantity, quote.seats)
-        lines.append(
-            ChargeLine(
-                code=component.code,
-                label=component.label or component.code,
-                charge_model=component.charge_model.value,
-                surface=component.surface.value,
-                work_unit=component.work_unit,
-                quantity=quantity,
-                amount=amounts[component.code],
-            )
-        )
 
     stack = price_stack(
         quote.components,
@@ -305,6 +317,46 @@ def _exact_figures(quote: QuoteInput) -> tuple[dict[str, Any], AppliedRisk]:
         floor0=lambda x: max(x, ZERO),
         scalar=lambda d: d,
     )
+    by_category = cost_stack.cost_by_category(quote.volumes, quote.cost_lines, risk)
+    fixed = money(quote.fixed_monthly_cost)
+    monthly_cost = sum(by_category.values(), ZERO) + fixed
+    net = stack.net
+    lines = _charge_lines(quote, quantities, amounts, stack) if detail else ()
+    figures = {
+        "engine_version": ENGINE_VERSION,
+        "currency": quote.currency,
+        "lines": lines,
+        "list_monthly": stack.list_total,
+        "discount_amount": stack.discount,
+        "net_monthly": net,
+        "cost_by_category": by_category,
+        "fixed_monthly_cost": fixed,
+        "monthly_cost": monthly_cost,
+        "margin_amount": net - monthly_cost,
+        "gross_margin": gross_margin(net, monthly_cost),
+        "task_margins": _task_margins(quote, lines, stack.list_total, net, risk) if detail else (),
+        "total_contract_value": money(net * quote.term_months),
+        "surfaces": _surfaces(quote, risk) if detail else (),
+    }
+    return figures, risk
+
+
+def _charge_lines(
+    quote: QuoteInput, quantities: dict[str, Decimal], amounts: dict[str, Decimal], stack
+) -> tuple[ChargeLine, ...]:
+    """A line per component, then the true-up and the risk lines that apply."""
+    lines = [
+        ChargeLine(
+            code=component.code,
+            label=component.label or component.code,
+            charge_model=component.charge_model.value,
+            surface=component.surface.value,
+            work_unit=component.work_unit,
+            quantity=quantities[component.code],
+            amount=amounts[component.code],
+        )
+        for component in quote.components
+    ]
     if stack.commitment_true_up:
         lines.append(
             _extra_line(
@@ -321,33 +373,14 @@ def _exact_figures(quote: QuoteInput) -> tuple[dict[str, Any], AppliedRisk]:
     ):
         if amount:
             lines.append(_extra_line(code, label, "risk_adjusted", amount))
+    return tuple(lines)
 
-    by_category = cost_stack.cost_by_category(quote.volumes, quote.cost_lines, risk)
-    fixed = money(quote.fixed_monthly_cost)
-    monthly_cost = sum(by_category.values(), ZERO) + fixed
-    net = stack.net
 
+def _surfaces(quote: QuoteInput, risk: AppliedRisk) -> tuple[str, ...]:
     surfaces = {c.surface.value for c in quote.components}
     if risk.applied:
         surfaces.add("risk_adjusted")
-
-    figures = {
-        "engine_version": ENGINE_VERSION,
-        "currency": quote.currency,
-        "lines": tuple(lines),
-        "list_monthly": stack.list_total,
-        "discount_amount": stack.discount,
-        "net_monthly": net,
-        "cost_by_category": by_category,
-        "fixed_monthly_cost": fixed,
-        "monthly_cost": monthly_cost,
-        "margin_amount": net - monthly_cost,
-        "gross_margin": gross_margin(net, monthly_cost),
-        "task_margins": _task_margins(quote, lines, stack.list_total, net, risk),
-        "total_contract_value": money(net * quote.term_months),
-        "surfaces": tuple(sorted(surfaces)),
-    }
-    return figures, risk
+    return tuple(sorted(surfaces))
 
 
 def _extra_line(code: str, label: str, surface: str, amount: Decimal) -> ChargeLine:
@@ -355,7 +388,7 @@ def _extra_line(code: str, label: str, surface: str, amount: Decimal) -> ChargeL
 
 
 def _task_margins(
-    quote: QuoteInput, lines: list[ChargeLine], list_total: Decimal, net: Decimal, risk
+    quote: QuoteInput, lines: tuple[ChargeLine, ...], list_total: Decimal, net: Decimal, risk
 ) -> tuple[TaskMargin, ...]:
     """Per work unit: the net price earned per task (its lines, after the deal's discount)
     against the cost of one task."""

@@ -147,3 +147,18 @@ def test_the_shortcut_is_taken_only_for_one_volume_and_a_bill_that_never_falls()
         )
         is None
     )
+
+
+@FAST
+@given(st.lists(deals(draws=32), min_size=1, max_size=4))
+def test_figures_only_quotes_have_every_figure_of_the_full_ones(batch):
+    """What a deal stores comes from quotes without their charge lines, task margins and surfaces:
+    every other field is the same as in the full quote."""
+    lean = compute_quotes(batch, histogram=False, detail=False)
+    full = compute_quotes(batch, histogram=False)
+    for short, whole in zip(lean, full, strict=True):
+        if isinstance(whole, EngineInputError):
+            assert short.errors == whole.errors
+            continue
+        assert (short.lines, short.task_margins, short.surfaces) == ((), (), ())
+        assert short == replace(whole, lines=(), task_margins=(), surfaces=())

@@ -336,3 +336,14 @@ def test_every_problem_is_reported_at_once():
     assert "discount_pct: must be between 0 and 100" in str(
         EngineInputError({"discount_pct": errors["discount_pct"]})
     )
+
+
+def test_a_cost_line_found_clean_in_one_quote_is_still_checked_where_it_is_not():
+    # The engine remembers, by identity, the shared values it found clean: a NaN in another cost
+    # line, or a refused field beside a remembered one, is still reported.
+    line = CostLine("ticket", CostCategory.MODEL, D("0.38"))
+    clean = quote(per_ticket(), volumes={"ticket": "10"}, cost_lines=(line,))
+    validate(clean)
+    nan = CostLine("ticket", CostCategory.INFRA, Decimal("NaN"))
+    errors = refused(dataclasses.replace(clean, cost_lines=(line, nan), discount_pct=2.5))
+    assert set(errors) == {"cost_lines[1].unit_cost", "discount_pct"}

@@ -123,9 +123,9 @@ def test_a_recompute_that_lost_the_race_to_a_newer_change_leaves_the_deal_stale(
     generation = Deal.objects.get(pk=deal.pk).stale_generation
     original = recompute.quote_results
 
-    def marked_again_meanwhile(inputs):
+    def marked_again_meanwhile(inputs, **options):
         Deal.objects.filter(pk=deal.pk).mark_stale()
-        return original(inputs)
+        return original(inputs, **options)
 
     monkeypatch.setattr(recompute, "quote_results", marked_again_meanwhile)
     assert recompute_deals([deal.pk]) == 0
