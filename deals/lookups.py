@@ -9,12 +9,25 @@ it is the ordinary `IN`.
 from __future__ import annotations
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Field, ForeignObject
+from django.db.models import Field, ForeignObject, IntegerField
 from django.db.models.lookups import In
 
 
 class InBatch(In):
     lookup_name = "in_batch"
+
+    def get_prep_lookup(self):
+        # Ids arrive as ints, which an integer column's preparation returns unchanged: a chunk's
+        # thousands of them skip the per-value call.
+        field = self.lhs.output_field
+        column = getattr(field, "target_field", field)  # a foreign key holds its target's values
+        if (
+            isinstance(column, IntegerField)
+            and isinstance(self.rhs, list | tuple)
+            and all(type(value) is int for value in self.rhs)
+        ):
+            return list(self.rhs)
+        return super().get_prep_lookup()
 
     def as_postgresql(self, compiler, connection):
         if not self.rhs_is_direct_value():

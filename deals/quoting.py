@@ -270,10 +270,8 @@ class QuoteAssembler:
 def deal_terms(deal_ids: Iterable[int], *extra: str) -> list[dict]:
     """The columns of the deals a quote reads (DEAL_TERMS), and any `extra` ones, in one query."""
     names = (*DEAL_TERMS, *extra)
-    return [
-        dict(zip(names, row, strict=True))
-        for row in Deal.objects.filter(id__in_batch=list(deal_ids)).values_list(*names)
-    ]
+    rows = Deal.objects.filter(id__in_batch=list(deal_ids)).order_by("id").values_list(*names)
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def quote_inputs(deal_ids: Iterable[int]) -> dict[int, QuoteInput | EngineInputError]:
@@ -285,14 +283,20 @@ def quote_inputs(deal_ids: Iterable[int]) -> dict[int, QuoteInput | EngineInputE
 def quote_inputs_for(deals: list[dict]) -> dict[int, QuoteInput | EngineInputError]:
     """Engine inputs for deals whose terms are read (see `deal_terms`), loading their rows."""
     ids = [d["id"] for d in deals]
+    # Each deal's rows in the order of the models' own ordering (by work unit, then category),
+    # without the join and sort by deal that it would add.
     volumes: dict[int, list[VolumeRow]] = defaultdict(list)
-    for deal_id, *row in DealVolume.objects.filter(deal_id__in_batch=ids).values_list(
-        "deal_id", "work_unit_id", "monthly_quantity", "cv"
+    for deal_id, *row in (
+        DealVolume.objects.filter(deal_id__in_batch=ids)
+        .order_by("work_unit__name", "work_unit_id")
+        .values_list("deal_id", "work_unit_id", "monthly_quantity", "cv")
     ):
         volumes[deal_id].append(tuple(row))
     cost_lines: dict[int, list[CostLineRow]] = defaultdict(list)
-    for deal_id, *row in DealCostLine.objects.filter(deal_id__in_batch=ids).values_list(
-        "deal_id", "work_unit_id", "category", "unit_cost", "cv"
+    for deal_id, *row in (
+        DealCostLine.objects.filter(deal_id__in_batch=ids)
+        .order_by("work_unit__name", "work_unit_id", "category")
+        .values_list("deal_id", "work_unit_id", "category", "unit_cost", "cv")
     ):
         cost_lines[deal_id].append(tuple(row))
     pricing = version_pricing(

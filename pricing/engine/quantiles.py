@@ -179,7 +179,7 @@ def _selected(block: np.ndarray, plan: _Plan) -> tuple[np.ndarray, np.ndarray]:
     shape = (len(plan.centre), k, n)
     under, within = _scratch("under", shape, bool), _scratch("within", shape, bool)
     threshold = estimates[:, plan.centre + 1].T
-    distance = plan.ends + 0.5 - _counts(np.less(block, threshold[:, :, None], out=under))
+    distance = plan.ends + 0.5 - true_counts(np.less(block, threshold[:, :, None], out=under))
     margin = SPREAD * np.sqrt(np.abs(distance) * (SAMPLE_STEP - 1) + SAMPLE_STEP**2)
     ends = plan.centre[:, None] + 1 + (distance + SIDES * margin) * (plan.length / n)
     ends = np.minimum(np.maximum(ends, 0), plan.length + 1)  # columns of `estimates`
@@ -190,8 +190,8 @@ def _selected(block: np.ndarray, plan: _Plan) -> tuple[np.ndarray, np.ndarray]:
 
     np.less(block, lower[:, :, None], out=under)
     np.less_equal(block, upper[:, :, None], out=within)
-    below = _counts(under)
-    count = _counts(within) - below  # NaN is in neither
+    below = true_counts(under)
+    count = true_counts(within) - below  # NaN is in neither
     first, last = plan.ends
     hit = (below <= first) & (last < below + count)
     # A bracket of one value (ties) is every order statistic inside it: nothing to gather. The others
@@ -240,8 +240,8 @@ def _pooled(block: np.ndarray, runs: int, length: int) -> np.ndarray:
     return estimates
 
 
-def _counts(mask: np.ndarray) -> np.ndarray:
-    """True values along the last axis."""
+def true_counts(mask: np.ndarray) -> np.ndarray:
+    """How many values are true along the last axis of a boolean array."""
     # Summing bytes into a narrow integer is several times faster than count_nonzero along an axis.
     return np.add.reduce(
         mask.view(np.uint8), axis=-1, dtype=np.uint16 if mask.shape[-1] < 1 << 16 else np.intp

@@ -29,7 +29,7 @@ import numpy as np
 
 from .charges import charge_amounts
 from .money import CENT, RATIO_STEP, ZERO
-from .quantiles import from_order_statistics, percentile_ranks, row_percentiles
+from .quantiles import from_order_statistics, percentile_ranks, row_percentiles, true_counts
 from .risk import AppliedRisk
 from .stack import StackRates, price_stack, stack_rates
 from .types import (
@@ -208,7 +208,9 @@ def _simulate_block(
     cost = _column([q.fixed_monthly_cost for q in quotes])
     for work_unit, per_task in unit_costs.items():
         if work_unit in volumes:
-            cost = volumes[work_unit] * per_task + cost
+            variable = volumes[work_unit] * per_task
+            # Adding a fixed cost of nothing would be a pass over the draws that changes none.
+            cost = variable if isinstance(cost, float) and cost == 0.0 else variable + cost
     cost = np.broadcast_to(cost, shape)
 
     seats = _column([q.seats for q in quotes])
@@ -243,7 +245,8 @@ def _simulate_block(
 
     bill = bills(volumes, shape)
     with np.errstate(divide="ignore", invalid="ignore"):
-        margin = (bill - cost) / bill
+        margin = np.subtract(bill, cost)
+        np.divide(margin, bill, out=margin)
     unpaid = bill <= 0
     if unpaid.any():  # no revenue: clipped if the work costs something, nothing otherwise
         margin[unpaid] = np.where(cost[unpaid] > 0, MARGIN_FLOOR_CLIP, 0.0)
@@ -262,7 +265,9 @@ def _simulate_block(
         means = _column([layout[0][position].monthly_quantity for layout in layouts])
         at_ranks[volume.work_unit] = means * factor_order_statistics(seed, n, position, volume.cv, ranks)
         bill_pct = from_order_statistics(bills(at_ranks, (rows, len(ranks))), n, PERCENTILES)
-    below = np.count_nonzero(margin < _column([q.margin_floor for q in quotes]), axis=1)
+    below = true_counts(margin < _column([q.margin_floor for q in quotes])).tolist()
+    # Python floats format faster than NumPy's, one row at a time.
+    margins, bills = margin_pct.tolist(), bill_pct.tolist()
     results = []
     for row in range(rows):
         edges, counts = ((), ())
@@ -277,15 +282,15 @@ def _simulate_block(
             SimulationResult(
                 draws=n,
                 seed=seed,
-                margin_p10=_to_decimal(margin_pct[row, 0], RATIO_STEP),
-                margin_p50=_to_decimal(margin_pct[row, 1], RATIO_STEP),
-                margin_p90=_to_decimal(margin_pct[row, 2], RATIO_STEP),
-                probability_below_floor=(Decimal(int(below[row])) / Decimal(n)).quantize(RATIO_STEP)
+                margin_p10=_to_decimal(margins[row][0], RATIO_STEP),
+                margin_p50=_to_decimal(margins[row][1], RATIO_STEP),
+                margin_p90=_to_decimal(margins[row][2], RATIO_STEP),
+                probability_below_floor=(Decimal(below[row]) / Decimal(n)).quantize(RATIO_STEP)
                 if n
                 else ZERO,
-                bill_p10=_to_decimal(bill_pct[row, 0], CENT),
-                bill_p50=_to_decimal(bill_pct[row, 1], CENT),
-                bill_p90=_to_decimal(bill_pct[row, 2], CENT),
+                bill_p10=_to_decimal(bills[row][0], CENT),
+                bill_p50=_to_decimal(bills[row][1], CENT),
+                bill_p90=_to_decimal(bills[row][2], CENT),
                 histogram_edges=edges,
                 histogram_counts=counts,
             )

@@ -1,0 +1,45 @@
+"""`field__in_batch`: the long id lists of set-based jobs, as one array on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from deals.models import Deal, DealVolume
+from tests.factories import make_deal, published_plan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def deals():
+    plan = published_plan()
+    return [make_deal(plan_version=plan, name=f"Deal {i}") for i in range(3)]
+
+
+def test_it_finds_what_in_finds_by_id_foreign_key_and_text(deals):
+    ids = [deals[0].pk, deals[2].pk, 10**9]
+    assert set(Deal.objects.filter(id__in_batch=ids)) == set(Deal.objects.filter(id__in=ids))
+    assert set(DealVolume.objects.filter(deal_id__in_batch=ids)) == set(
+        DealVolume.objects.filter(deal_id__in=ids)
+    )
+    assert set(Deal.objects.filter(name__in_batch=["Deal 1", "Deal 9"])) == {deals[1]}
+
+
+def test_ids_given_as_text_are_prepared_as_in_would(deals):
+    assert list(Deal.objects.filter(id__in_batch=[str(deals[1].pk)])) == [deals[1]]
+
+
+def test_an_empty_list_or_nothing_but_none_finds_nothing(deals):
+    assert not Deal.objects.filter(id__in_batch=[]).exists()
+    assert not Deal.objects.filter(id__in_batch=[None]).exists()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_ids_go_as_one_array_parameter(deals):
+    ids = [deal.pk for deal in deals]
+    with CaptureQueriesContext(connection) as queries:
+        assert Deal.objects.filter(id__in_batch=ids).count() == 3
+    assert "= ANY(" in queries.captured_queries[0]["sql"]
+    assert "IN (" not in queries.captured_queries[0]["sql"]
