@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from operator import attrgetter
 
 import numpy as np
 
@@ -104,23 +105,28 @@ def _to_decimal(value: float, step: Decimal) -> Decimal:
 def _column(values: Sequence[Decimal]) -> np.ndarray | float:
     """One number per deal of a block, as a column that broadcasts over its row of draws; a plain
     float when every deal has the same (the work is then done once for the block)."""
-    floats = [float(v) for v in values]
-    first = floats[0]
-    if all(f == first for f in floats):
-        return first
-    return np.array(floats).reshape(-1, 1)
+    first = values[0]
+    if values.count(first) == len(values):
+        return float(first)
+    return np.array([float(v) for v in values]).reshape(-1, 1)
+
+
+_BY_WORK_UNIT = attrgetter("work_unit")
+_BY_WORK_UNIT_AND_CATEGORY = attrgetter("work_unit", "category")
+_VOLUME_SHAPE = attrgetter("work_unit", "cv")
+_LINE_SHAPE = attrgetter("work_unit", "category", "cv")
 
 
 def _layout(quote: QuoteInput) -> tuple[tuple, list[Volume], list[CostLine]]:
     """The quote's volumes and cost lines in draw order, and the key of its shape: quotes with
     the same key draw from the same arrays and differ only by numbers."""
-    volumes = sorted(quote.volumes, key=lambda v: v.work_unit)
-    lines = sorted(quote.cost_lines, key=lambda c: (c.work_unit, c.category))  # a StrEnum sorts by value
+    volumes = sorted(quote.volumes, key=_BY_WORK_UNIT)
+    lines = sorted(quote.cost_lines, key=_BY_WORK_UNIT_AND_CATEGORY)  # a StrEnum sorts by value
     key = (
         id(quote.components),  # the quotes of one plan version share the tuple itself
         quote.simulation,
-        tuple((v.work_unit, v.cv) for v in volumes),
-        tuple((c.work_unit, c.category, c.cv) for c in lines),
+        tuple(map(_VOLUME_SHAPE, volumes)),
+        tuple(map(_LINE_SHAPE, lines)),
     )
     return key, volumes, lines
 
