@@ -72,8 +72,13 @@ def update_where(
             return cursor.rowcount
     names = [f"c{index}" for index in range(len(targets))]
     # %b: the arrays go in PostgreSQL's binary format, which psycopg writes without quoting and
-    # escaping every value as text.
-    arrays = ", ".join(f"%b::{f.cast_db_type(connection)}[]" for f in targets)
+    # escaping every value as text. Decimals go as their text (psycopg's binary numeric is built in
+    # Python, value by value) and are cast to the column's type by PostgreSQL.
+    decimal = [f.get_internal_type() == "DecimalField" for f in targets]
+    arrays = ", ".join(
+        f"%b::text[]::{f.cast_db_type(connection)}[]" if d else f"%b::{f.cast_db_type(connection)}[]"
+        for f, d in zip(targets, decimal, strict=True)
+    )
     assignments = ", ".join(
         [*(f"{c} = v.{n}" for c, n in zip(set_columns, names, strict=False)), *shared_assignments]
     )
@@ -81,7 +86,11 @@ def update_where(
         f"{table}.{c} = v.{n}" for c, n in zip(key_columns, names[len(fields) :], strict=True)
     )
     query = f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}) WHERE {matches}"
-    params = [*shared_values, *(list(column) for column in zip(*values, strict=True))]
+    column_values = [
+        [None if v is None else str(v) for v in column] if d else list(column)
+        for column, d in zip(zip(*values, strict=True), decimal, strict=True)
+    ]
+    params = [*shared_values, *column_values]
     # Django's cursors bind parameters on the client, as text; this one binds them on the server,
     # wrapped as Django wraps its own (errors, query logging).
     connection.ensure_connection()

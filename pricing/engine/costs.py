@@ -23,11 +23,16 @@ def cost_per_task(cost_lines: tuple[CostLine, ...], risk: AppliedRisk) -> dict[s
     return dict(per_task)
 
 
+CATEGORIES = tuple(category.value for category in CostCategory)
+NO_COST = money(ZERO)
+
+
 def cost_by_category(
     volumes: tuple[Volume, ...], cost_lines: tuple[CostLine, ...], risk: AppliedRisk
 ) -> dict[str, Decimal]:
     quantity = {v.work_unit: v.monthly_quantity for v in volumes}
-    totals = {category.value: ZERO for category in CostCategory}
+    totals = dict.fromkeys(CATEGORIES, ZERO)
     for line in cost_lines:
-        totals[line.category.value] += quantity.get(line.work_unit, ZERO) * effective_unit_cost(line, risk)
-    return {category: money(total) for category, total in totals.items()}
+        # A category is a StrEnum: it finds its value's key.
+        totals[line.category] += quantity.get(line.work_unit, ZERO) * effective_unit_cost(line, risk)
+    return {category: money(total) if total else NO_COST for category, total in totals.items()}

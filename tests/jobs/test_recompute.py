@@ -12,9 +12,11 @@ from django.db import connection
 
 from deals import jobs, recompute, tasks
 from deals.models import Deal, JobRun
-from deals.recompute import CHUNK_SIZE, FIGURE_FIELDS, recompute_deals
+from deals.quoting import quote_inputs
+from deals.recompute import CHUNK_SIZE, FIGURE_FIELDS, QUOTE_FIELDS, figure_values, recompute_deals
 from deals.services import deal_update
 from pricing import services as pricing_services
+from pricing.engine import compute_quote
 from pricing.models import CostComponent
 from tests.jobs.factories import deals_on, model_plan, model_rate, own_cost
 
@@ -204,3 +206,17 @@ def test_recompute_queries_do_not_grow_with_the_chunk(people, count, django_asse
     run, pending = jobs.full_recompute_begin(actor=None, chunk_size=count)
     with django_assert_max_num_queries(17 + update_batches(count)):
         jobs.full_recompute_chunk(run_id=run.pk, deal_ids=pending[0])
+
+
+def test_the_stored_figures_are_the_engines_to_the_digit(book):
+    ids = [book[name].pk for name in ("a1", "a2", "a3", "b1")]
+    Deal.objects.filter(pk__in=ids).mark_stale()
+    assert recompute_deals(ids) == 4
+    inputs = quote_inputs(ids)
+    for deal in Deal.objects.filter(pk__in=ids):
+        expected = figure_values(compute_quote(inputs[deal.pk], histogram=False), None)
+        stored = [getattr(deal, name) for name in QUOTE_FIELDS]
+        assert stored == expected
+        # The same digits, not just the same numbers: a bill of 12.30 is not stored as 12.3.
+        assert [str(v) for v in stored] == [str(v) for v in expected]
+        assert not deal.is_stale and deal.computed_at == deal.updated_at
