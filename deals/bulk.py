@@ -17,22 +17,24 @@ PLAIN_COLUMNS = frozenset(
 )
 
 
-def is_plain(value) -> bool:
-    kind = type(value)
-    # A naive datetime is made aware by Django's preparation (with a warning).
-    return kind in PLAIN_VALUES or (kind is datetime and value.tzinfo is not None)
-
-
 def prepared(fields: list[models.Field], rows: list[list]) -> list[list]:
-    """Each value as the database takes it."""
-    plain = [connection.vendor == "postgresql" and f.get_internal_type() in PLAIN_COLUMNS for f in fields]
-    return [
-        [
-            v if p and is_plain(v) else f.get_db_prep_save(v, connection)
-            for f, p, v in zip(fields, plain, row, strict=True)
-        ]
-        for row in rows
-    ]
+    """Each field's values down the rows (one list per field), as the database takes them."""
+    columns = []
+    for field, column in zip(fields, zip(*rows, strict=True), strict=True):
+        plain = connection.vendor == "postgresql" and field.get_internal_type() in PLAIN_COLUMNS
+        kinds = set(map(type, column))
+        # A naive datetime is made aware by Django's preparation (with a warning).
+        if plain and (
+            kinds <= PLAIN_VALUES
+            or (
+                kinds <= PLAIN_VALUES | {datetime}
+                and all(v.tzinfo is not None for v in column if type(v) is datetime)
+            )
+        ):
+            columns.append(list(column))
+        else:
+            columns.append([field.get_db_prep_save(v, connection) for v in column])
+    return columns
 
 
 def update_where(
@@ -57,7 +59,7 @@ def update_where(
     targets = [meta.get_field(name) for name in (*fields, *keys)]
     values = prepared(targets, rows)
     shared = [meta.get_field(name) for name in same]
-    shared_values = prepared(shared, [list(same.values())])[0]
+    shared_values = [column[0] for column in prepared(shared, [list(same.values())])]
     columns = [quote(f.column) for f in targets]
     set_columns, key_columns = columns[: len(fields)], columns[len(fields) :]
     shared_assignments = [f"{quote(f.column)} = %s" for f in shared]
@@ -67,7 +69,10 @@ def update_where(
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET {assignments} WHERE {matches}",
-                [[*row[: len(fields)], *shared_values, *row[len(fields) :]] for row in values],
+                [
+                    [*row[: len(fields)], *shared_values, *row[len(fields) :]]
+                    for row in zip(*values, strict=True)
+                ],
             )
             return cursor.rowcount
     names = [f"c{index}" for index in range(len(targets))]
@@ -87,8 +92,8 @@ def update_where(
     )
     query = f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}) WHERE {matches}"
     column_values = [
-        [None if v is None else str(v) for v in column] if d else list(column)
-        for column, d in zip(zip(*values, strict=True), decimal, strict=True)
+        [None if v is None else str(v) for v in column] if d else column
+        for column, d in zip(values, decimal, strict=True)
     ]
     params = [*shared_values, *column_values]
     # Django's cursors bind parameters on the client, as text; this one binds them on the server,
