@@ -1,4 +1,5 @@
-"""One conditional UPDATE for many rows: each row's values, where each row's key still matches."""
+"""Set-based reads and writes: a values_list's rows fetched whole, and one conditional UPDATE for
+many rows (each row's values, where each row's key still matches)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 
 import psycopg
-from django.db import connection, models
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections, models
 
 # Values PostgreSQL's adapter takes as they are, and that Django's preparation returns unchanged
 # for columns of these kinds: a batch of thousands of them skips the per-value call.
@@ -15,6 +17,25 @@ PLAIN_COLUMNS = frozenset(
     {"DecimalField", "IntegerField", "PositiveIntegerField", "BigIntegerField", "BigAutoField", "AutoField"}
     | {"CharField", "TextField", "BooleanField", "DateTimeField", "ForeignKey"}
 )
+
+
+def fetched_rows(queryset: models.QuerySet) -> list[tuple]:
+    """The rows of a `values_list` queryset, fetched in one go as the database adapter gives them
+    when no column needs Django's conversion (on PostgreSQL: ints, decimals, strings, booleans),
+    rather than a hundred at a time through Django's per-row iterators; otherwise `list(queryset)`."""
+    query = queryset.query
+    if query.annotation_select or query.extra_select:
+        return list(queryset)  # Django reorders such columns itself
+    compiler = query.get_compiler(using=queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    if compiler.get_converters([column for column, _, _ in compiler.select[: compiler.col_count]]):
+        return list(queryset)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def prepared(fields: list[models.Field], rows: list[list]) -> list[list]:

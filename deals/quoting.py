@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from deals.bulk import fetched_rows
 from deals.models import Deal, DealCostLine, DealVolume
 from pricing.engine import EngineInputError, compute_quotes
 from pricing.engine.types import (
@@ -270,7 +271,7 @@ class QuoteAssembler:
 def deal_terms(deal_ids: Iterable[int], *extra: str) -> list[dict]:
     """The columns of the deals a quote reads (DEAL_TERMS), and any `extra` ones, in one query."""
     names = (*DEAL_TERMS, *extra)
-    rows = Deal.objects.filter(id__in_batch=list(deal_ids)).order_by("id").values_list(*names)
+    rows = fetched_rows(Deal.objects.filter(id__in_batch=list(deal_ids)).order_by("id").values_list(*names))
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
@@ -286,14 +287,14 @@ def quote_inputs_for(deals: list[dict]) -> dict[int, QuoteInput | EngineInputErr
     # Each deal's rows in the order of the models' own ordering (by work unit, then category),
     # without the join and sort by deal that it would add.
     volumes: dict[int, list[VolumeRow]] = defaultdict(list)
-    for deal_id, *row in (
+    for deal_id, *row in fetched_rows(
         DealVolume.objects.filter(deal_id__in_batch=ids)
         .order_by("work_unit__name", "work_unit_id")
         .values_list("deal_id", "work_unit_id", "monthly_quantity", "cv")
     ):
         volumes[deal_id].append(tuple(row))
     cost_lines: dict[int, list[CostLineRow]] = defaultdict(list)
-    for deal_id, *row in (
+    for deal_id, *row in fetched_rows(
         DealCostLine.objects.filter(deal_id__in_batch=ids)
         .order_by("work_unit__name", "work_unit_id", "category")
         .values_list("deal_id", "work_unit_id", "category", "unit_cost", "cv")

@@ -1,11 +1,16 @@
-"""`field__in_batch`: the long id lists of set-based jobs, as one array on PostgreSQL."""
+"""`field__in_batch`, the long id lists of set-based jobs as one array on PostgreSQL, and the rows
+those jobs fetch whole."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
+from deals.bulk import fetched_rows
 from deals.models import Deal, DealVolume
 from tests.factories import make_deal, published_plan
 
@@ -43,3 +48,19 @@ def test_on_postgresql_the_ids_go_as_one_array_parameter(deals):
         assert Deal.objects.filter(id__in_batch=ids).count() == 3
     assert "= ANY(" in queries.captured_queries[0]["sql"]
     assert "IN (" not in queries.captured_queries[0]["sql"]
+
+
+def test_fetched_rows_are_the_rows_django_gives(deals):
+    ids = [deal.pk for deal in deals]
+    volumes = (
+        DealVolume.objects.filter(deal_id__in_batch=ids)
+        .order_by("deal_id")
+        .values_list("deal_id", "work_unit_id", "monthly_quantity", "cv")
+    )
+    assert fetched_rows(volumes) == list(volumes)
+    assert [type(v) for v in fetched_rows(volumes)[0]] == [int, int, Decimal, Decimal]
+    annotated = (
+        Deal.objects.filter(id__in_batch=ids).annotate(rows=Count("volumes")).values_list("rows", "id")
+    )
+    assert sorted(fetched_rows(annotated)) == sorted(annotated)
+    assert fetched_rows(Deal.objects.filter(id__in_batch=[]).values_list("id")) == []
