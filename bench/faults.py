@@ -774,7 +774,7 @@ def main() -> int:
     parser.add_argument("--yes", action="store_true", help="Really create, restart and drop the services.")
     parser.add_argument("--redis-down", type=float, default=30, help="Seconds Redis stays down (issue: 60).")
     parser.add_argument(
-        "--bulk-deals", type=int, default=2500, help="Deals for the full recompute (500 a chunk)."
+        "--bulk-deals", type=int, default=2500, help="Deals for the full recompute (1,000 a chunk)."
     )
     parser.add_argument("--catch-up", type=float, default=120, help="Seconds allowed to catch up afterwards.")
     parser.add_argument("--keep", action="store_true", help="Keep the cluster and the logs afterwards.")

@@ -262,7 +262,7 @@ def results_since(started: float, ids: set[int]) -> list[dict]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default=os.environ.get("SERVE_URL", "http://127.0.0.1:8000"))
-    parser.add_argument("--deals", type=int, default=3000, help="Deals following the model (500 a chunk).")
+    parser.add_argument("--deals", type=int, default=3000, help="Deals following the model (1,000 a chunk).")
     parser.add_argument("--start", action="store_true", help="Run bin/serve for the check, then stop it.")
     parser.add_argument("--timeout", type=float, default=300, help="Seconds to wait for the recompute.")
     args = parser.parse_args()
