@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 CENT = Decimal("0.01")
 UNIT_PRICE_STEP = Decimal("0.000001")
@@ -10,6 +10,9 @@ RATIO_STEP = Decimal("0.0001")
 ZERO = Decimal("0")
 ONE = Decimal("1")
 HUNDRED = Decimal("100")
+# Every figure is rounded half up; a context of its own does it without passing the rounding on
+# each call (Python's default context otherwise: 28 digits, the same traps).
+HALF_UP = Context(rounding=ROUND_HALF_UP)
 
 
 class EngineInputError(ValueError):
@@ -22,14 +25,14 @@ class EngineInputError(ValueError):
 
 def money(amount: Decimal) -> Decimal:
     """A line total: quantised to cents, half up."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return HALF_UP.quantize(amount, CENT)
 
 
 def unit_price(amount: Decimal) -> Decimal:
     """A unit price: up to six decimal places, half up."""
-    return amount.quantize(UNIT_PRICE_STEP, rounding=ROUND_HALF_UP)
+    return HALF_UP.quantize(amount, UNIT_PRICE_STEP)
 
 
 def ratio(amount: Decimal) -> Decimal:
     """A margin or rate shown to four decimal places, half up."""
-    return amount.quantize(RATIO_STEP, rounding=ROUND_HALF_UP)
+    return HALF_UP.quantize(amount, RATIO_STEP)

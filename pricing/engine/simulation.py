@@ -22,14 +22,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
 
 import numpy as np
 
 from .charges import charge_amounts
-from .money import CENT, RATIO_STEP, ZERO
+from .money import CENT, HALF_UP, RATIO_STEP, ZERO
 from .quantiles import from_order_statistics, percentile_ranks, row_percentiles, true_counts
 from .risk import AppliedRisk
 from .stack import StackRates, price_stack, stack_rates
@@ -99,7 +99,7 @@ def factors(seed: int, draws: int, stream: int, position: int, cv: Decimal) -> n
 def _to_decimal(value: float, step: Decimal) -> Decimal:
     # Half up like every other figure (the context default, half even, made a constant
     # deal's simulated bill of 0.025 read 0.02 against the quote's 0.03).
-    return Decimal(format(value, ".6f")).quantize(step, rounding=ROUND_HALF_UP)
+    return HALF_UP.quantize(Decimal(format(value, ".6f")), step)
 
 
 def _column(values: Sequence[Decimal]) -> np.ndarray | float:
