@@ -161,18 +161,14 @@ def validate(quote: QuoteInput) -> AppliedRisk:
     # Field names are spelt out only for a volume or cost line that has something to refuse.
     for volume in quote.volumes:
         if volume.work_unit not in units or volume.monthly_quantity < 0 or volume.cv < 0:
-            field = f"volumes[{volume.work_unit}]"
-            if volume.work_unit not in units:
-                errors.add(field, f"unknown work unit {volume.work_unit!r}.")
-            errors.non_negative(volume.monthly_quantity, f"{field}.monthly_quantity")
-            errors.non_negative(volume.cv, f"{field}.cv")
+            numbers = {"monthly_quantity": volume.monthly_quantity, "cv": volume.cv}
+            _refuse_row(errors, units, volume.work_unit, f"volumes[{volume.work_unit}]", numbers)
     for line in quote.cost_lines:
         if line.work_unit not in units or line.unit_cost < 0 or line.cv < 0:
-            field = f"cost_lines[{line.work_unit}.{line.category}]"
-            if line.work_unit not in units:
-                errors.add(field, f"unknown work unit {line.work_unit!r}.")
-            errors.non_negative(line.unit_cost, f"{field}.unit_cost")
-            errors.non_negative(line.cv, f"{field}.cv")
+            numbers = {"unit_cost": line.unit_cost, "cv": line.cv}
+            _refuse_row(
+                errors, units, line.work_unit, f"cost_lines[{line.work_unit}.{line.category}]", numbers
+            )
 
     if not known:
         codes = [c.code for c in quote.components]
@@ -187,6 +183,16 @@ def validate(quote: QuoteInput) -> AppliedRisk:
             _VALID_SHARED.clear()
         _VALID_SHARED[key] = shared
     return risk
+
+
+def _refuse_row(
+    errors: _Errors, units: dict[str, WorkUnitSpec], work_unit: str, field: str, numbers: dict[str, Decimal]
+) -> None:
+    """What is wrong with a volume or a cost line: an unknown work unit, a negative number."""
+    if work_unit not in units:
+        errors.add(field, f"unknown work unit {work_unit!r}.")
+    for name, value in numbers.items():
+        errors.non_negative(value, f"{field}.{name}")
 
 
 def _check_enums(quote: QuoteInput, errors: _Errors, known: bool) -> None:
