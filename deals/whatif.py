@@ -101,7 +101,8 @@ def whatif(proposal: Proposal, deals: QuerySet, description: str) -> WhatIf:
             {
                 deal_id: quote if isinstance(quote, EngineInputError) else with_costs(quote, costs[deal_id])
                 for deal_id, quote in inputs.items()
-            }
+            },
+            detail=False,  # the margins are all it shows
         )
         for deal in Deal.objects.filter(id__in_batch=chunk).select_related(
             "customer", "owner", "plan_version"
