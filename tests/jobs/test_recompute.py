@@ -220,3 +220,14 @@ def test_the_stored_figures_are_the_engines_to_the_digit(book):
         # The same digits, not just the same numbers: a bill of 12.30 is not stored as 12.3.
         assert [str(v) for v in stored] == [str(v) for v in expected]
         assert not deal.is_stale and deal.computed_at == deal.updated_at
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_deal_pages_keep_room_for_rewritten_figures_and_is_stale_is_not_indexed():
+    # Both let PostgreSQL rewrite a recomputed deal in place (a HOT update).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [Deal._meta.db_table])
+        assert "fillfactor=50" in cursor.fetchone()[0]
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [Deal._meta.db_table])
+        assert not [definition for (definition,) in cursor.fetchall() if "is_stale" in definition]
