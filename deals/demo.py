@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from deals import lifecycle, roles
-from deals.models import Customer, Deal, DealCostLine, Team
+from deals.models import Customer, Deal, DealCostLine, Flag, Team
 from deals.recompute import recompute_deals
 from deals.services import deal_create
 from pricing import services as pricing_services
@@ -450,6 +451,51 @@ def load_demo(seed: int = 7) -> dict[str, dict]:
     from deals.advisor_demo import load_advisor_demo  # it builds on this module's catalog
 
     return {"users": users, "advisor_deals": load_advisor_demo(users)}
+
+
+# How many days ago the flag scan first saw the problems of each flagged draft, in turn: the demo
+# team has been at work for some weeks, so the managers' ageing and age filter have something to show.
+DRAFT_FLAG_AGES = [0, 3, 6, 10, 16, 24, 38, 52]
+WAIVE_REASON = (
+    "Pilot for a reference customer, priced under the floor on purpose and agreed with the VP; "
+    "revisit at renewal."
+)
+
+
+def review_demo_flags(users: dict[str, object]) -> dict[str, list[int]]:
+    """Give the scan's flags a history: the flagged drafts created some days or weeks apart, their
+    flags opened the day after; then the manager hands the missing cost lines and rollback paths
+    to the deals' owners and waives one P10 flag with its reason. Returns the flags assigned and
+    waived. Flags on submitted deals stay as new as their submission."""
+    from deals.flags import flag_assign, flag_waive
+
+    now = timezone.now()
+    flagged = Deal.objects.filter(status=Deal.Status.DRAFT, flags__status=Flag.Status.OPEN)
+    drafts = list(flagged.distinct().order_by("id"))
+    opened = {
+        deal.pk: now - timedelta(days=DRAFT_FLAG_AGES[index % len(DRAFT_FLAG_AGES)], hours=index)
+        for index, deal in enumerate(drafts)
+    }
+    for deal in drafts:
+        deal.created_at = opened[deal.pk] - timedelta(days=1)
+    Deal.objects.bulk_update(drafts, ["created_at"])
+    flags = list(Flag.objects.filter(deal__in=drafts).select_related("deal").order_by("id"))
+    for flag in flags:
+        flag.opened_at = opened[flag.deal_id]
+    Flag.objects.bulk_update(flags, ["opened_at"])
+
+    manager = users["manager"]
+    handed = [
+        flag
+        for flag in flags
+        if flag.reason in {Flag.Reason.MISSING_COST_LINE, Flag.Reason.MISSING_ROLLBACK} and flag.deal.owner_id
+    ][:3]
+    for flag in handed:
+        flag_assign(flag_id=flag.pk, actor=manager, assignee_id=flag.deal.owner_id)
+    waived = [flag for flag in flags if flag.reason == Flag.Reason.P10_BELOW_FLOOR][:1]
+    for flag in waived:
+        flag_waive(flag_id=flag.pk, actor=manager, waive_reason=WAIVE_REASON)
+    return {"assigned": [f.pk for f in handed], "waived": [f.pk for f in waived]}
 
 
 def print_logins(write) -> None:

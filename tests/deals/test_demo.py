@@ -45,3 +45,31 @@ def test_the_demo_shows_flags_of_every_reason(demo):
 
     flag_scan()
     assert set(Flag.objects.filter(status="open").values_list("reason", flat=True)) == set(Flag.Reason.values)
+
+
+def test_the_managers_page_of_the_demo_has_ageing_flags_handed_out_and_one_waived(demo, client):
+    from deals.demo import WAIVE_REASON, review_demo_flags
+    from deals.jobs import flag_scan
+    from deals.models import Flag
+
+    flag_scan()
+    reviewed = review_demo_flags(demo["users"])
+    manager = demo["users"]["manager"]
+    client.force_login(manager)
+
+    page = client.get("/manager/flags/")
+    assert page.status_code == 200
+    ageing = dict(page.context["ageing"])
+    assert all(ageing.values()), ageing  # flags in every ageing bucket, from under a day to over 30 days
+    listed = {row["flag"].pk: row["flag"] for row in page.context["rows"]}
+    assert reviewed["assigned"]
+    assert all(listed[pk].assigned_to == listed[pk].deal.owner for pk in reviewed["assigned"])
+
+    waived = client.get("/manager/flags/", {"status": "waived"})
+    assert [row["flag"].pk for row in waived.context["rows"]] == reviewed["waived"]
+    assert WAIVE_REASON in waived.content.decode()
+    assert Flag.objects.get(pk=reviewed["waived"][0]).waived_by == manager
+
+    # A flag is never older than its deal.
+    for flag in Flag.objects.select_related("deal"):
+        assert flag.deal.created_at <= flag.opened_at

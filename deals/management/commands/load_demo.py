@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from deals.demo import load_demo, print_logins
+from deals.demo import load_demo, print_logins, review_demo_flags
 from deals.jobs import flag_scan
 from pricing.models import WorkUnit
 
@@ -12,8 +12,9 @@ class Command(BaseCommand):
         if WorkUnit.objects.exists():
             self.stdout.write("Demo data already present; nothing loaded.")
         else:
-            load_demo()
+            demo = load_demo()
             flagged = flag_scan()
+            review_demo_flags(demo["users"])
             self.stdout.write(
                 self.style.SUCCESS(f"Demo data loaded; the flag scan opened {flagged} flag(s).")
             )
