@@ -1,4 +1,5 @@
-"""Emails about flags: owners hear of new flags on their deals, managers get a daily digest.
+"""Emails about flags: owners hear of new flags on their deals, administrators of those on deals
+nobody owns, managers get a daily digest.
 
 Sent through Django's email backend (the console backend in the demo).
 """
@@ -9,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db.models import Count, Min, Q
 from django.template.loader import render_to_string
@@ -28,25 +30,41 @@ def send(messages: list[EmailMessage]) -> int:
 
 
 def new_flags_notify(flag_ids: list[int]) -> int:
-    """One email per owner listing the flags just opened on their deals; returns emails sent."""
+    """One email per owner listing the flags just opened on their deals; and, since no manager
+    reviews a deal nobody owns and only an administrator gives a deal its owner, one per active
+    administrator listing those opened on owner-less deals. Returns emails sent."""
     flags = (
-        Flag.objects.filter(pk__in=flag_ids, status=S.OPEN, deal__owner__isnull=False)
-        .exclude(deal__owner__email="")
+        Flag.objects.filter(pk__in=flag_ids, status=S.OPEN)
         .select_related("deal__customer", "deal__owner")
         .order_by("deal__name", "reason")
     )
     by_owner = defaultdict(list)
+    unowned = []
     for flag in flags:
-        by_owner[flag.deal.owner].append(flag)
+        owner = flag.deal.owner
+        if owner is None:
+            unowned.append(flag)
+        elif owner.email:
+            by_owner[owner].append(flag)
     messages = [
-        EmailMessage(
-            subject=f"{len(owned)} new flag{'s' if len(owned) != 1 else ''} on your deals",
-            body=render_to_string("manager/email/new_flags.txt", {"owner": owner, "flags": owned}),
-            to=[owner.email],
-        )
+        flags_email(owned, "on your deals", "manager/email/new_flags.txt", owner)
         for owner, owned in by_owner.items()
     ]
+    if unowned:
+        administrators = get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="")
+        messages += [
+            flags_email(unowned, "on deals with no owner", "manager/email/unowned_flags.txt", admin)
+            for admin in administrators.order_by("pk")
+        ]
     return send(messages)
+
+
+def flags_email(flags: list[Flag], where: str, template: str, recipient) -> EmailMessage:
+    return EmailMessage(
+        subject=f"{len(flags)} new flag{'s' if len(flags) != 1 else ''} {where}",
+        body=render_to_string(template, {"recipient": recipient, "flags": flags}),
+        to=[recipient.email],
+    )
 
 
 @dataclass

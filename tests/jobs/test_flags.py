@@ -15,6 +15,7 @@ from deals.models import AuditEvent, Deal, DealCostLine, Flag, JobRun
 from deals.services import deal_update
 from proofs.models import ProofArtifact, RequirementTemplate
 from proofs.services import artifact_review, requirement_template_save
+from tests.factories import UserFactory
 from tests.jobs.factories import deals_on, make_deal, model_plan
 
 R = Flag.Reason
@@ -227,7 +228,7 @@ def test_the_scan_task_records_its_run_and_mails_owners_their_new_flags(
 
     run = JobRun.objects.get(job=jobs.FLAG_SCAN)
     assert (run.status, run.deals_touched, run.flags_opened, run.flags_resolved) == ("succeeded", 6, 6, 0)
-    # The owner-less deal's flag has nobody to mail; each owner gets one email for all theirs.
+    # No administrator here to hear of the owner-less deal's flag; each owner gets one email for all theirs.
     assert sorted(m.to[0] for m in mailoutbox) == ["sam@example.com", "sofia@example.com"]
     sam = next(m for m in mailoutbox if m.to == ["sam@example.com"])
     assert sam.subject == "4 new flags on your deals"
@@ -236,6 +237,23 @@ def test_the_scan_task_records_its_run_and_mails_owners_their_new_flags(
     with django_capture_on_commit_callbacks(execute=True):
         tasks.evaluate_flags.delay()
     assert len(mailoutbox) == 2
+
+
+def test_administrators_hear_of_new_flags_on_deals_nobody_owns(
+    book, people, mailoutbox, django_capture_on_commit_callbacks
+):
+    UserFactory(username="ada", first_name="Ada", is_superuser=True)
+    UserFactory(username="gone", is_superuser=True, is_active=False)
+    UserFactory(username="mute", is_superuser=True, email="")
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.evaluate_flags.delay()
+
+    (to_admin,) = [m for m in mailoutbox if m.to == ["ada@example.com"]]
+    assert to_admin.subject == "1 new flag on deals with no owner"
+    assert "Nobody's (" in to_admin.body and "Missing owner" in to_admin.body
+    assert f"/admin/deals/deal/{book['no_owner'].pk}/change/" in to_admin.body
+    assert "Uncosted" not in to_admin.body  # owned deals' flags go to their owners alone
+    assert sorted(m.to[0] for m in mailoutbox) == ["ada@example.com", "sam@example.com", "sofia@example.com"]
 
 
 def test_managers_get_a_daily_digest_of_their_teams_flags(book, people, mailoutbox):
