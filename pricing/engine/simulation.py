@@ -250,7 +250,8 @@ def _simulate_block(
         return np.broadcast_to(stack.net, shape)
 
     bill = bills(volumes, shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # A bill of a few cents against a large cost overflows to -inf, which the clip below floors.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         margin = np.subtract(bill, cost)
         np.divide(margin, bill, out=margin)
     unpaid = bill <= 0
