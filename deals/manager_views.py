@@ -129,6 +129,7 @@ def row(flag: Flag, now) -> dict:
     return {
         "flag": flag,
         "deal": deal,
+        "owner": display_name(deal.owner) if deal.owner_id else "No owner",
         "age_days": (now - flag.opened_at).days,
         "margin": pct(deal.gross_margin) if deal.gross_margin is not None else "—",
         "p10": pct(deal.margin_p10) if deal.margin_p10 is not None else "—",

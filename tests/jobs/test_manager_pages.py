@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from deals.flags import flag_waive, flags_evaluate
 from deals.models import AuditEvent, Flag
+from tests.factories import UserFactory
 from tests.jobs.factories import deals_on, make_deal, model_plan
 
 R = Flag.Reason
@@ -76,6 +77,18 @@ def test_a_manager_sees_their_teams_flags_with_figures_and_counts(client, people
         R.P10_BELOW_FLOOR: 1,
         R.MISSING_ROLLBACK: 1,
     }
+
+
+def test_an_administrator_sees_every_flag_those_of_deals_nobody_owns_too(client, people, book):
+    nobodys = make_deal(owner=None, plan_version=book["sams"].plan_version, name="Nobody's deal")
+    flags_evaluate()
+    client.force_login(UserFactory(username="ada", is_superuser=True))
+    page = client.get(FLAGS, {"reason": R.MISSING_OWNER})
+
+    assert page.status_code == 200
+    (row,) = page.context["rows"]
+    assert (row["deal"], row["owner"]) == (nobodys, "No owner")
+    assert "No owner" in page.content.decode()
 
 
 def test_filters_by_reason_owner_and_age(client, people, book):
