@@ -1,5 +1,6 @@
 """Admin for the background jobs: every job run with its progress, a "Recompute all deals"
-button with a live progress bar, and flags (read-only: managers act on their own pages).
+button with a live progress bar, flags (read-only: managers act on their own pages), and the
+schedules of django-celery-beat.
 
 Also loads the cost what-if views of the pricing admin (`pricing.admin_whatif`).
 """
@@ -12,6 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 
 from deals import jobs
 from deals.models import Flag, JobRun
@@ -153,3 +156,22 @@ class FlagAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deal__in=deals_visible_to(request.user).values("pk"))
+
+
+class ScheduleForm(beat_admin.PeriodicTaskForm):
+    """django-celery-beat's form. A task name that its own field refuses (over 200 characters) is
+    left out of the cleaned data, where the library's check looked it up and failed the page with
+    a KeyError; the field's error now stands on its own."""
+
+    def clean(self):
+        if "task" not in self.cleaned_data:
+            return self.cleaned_data
+        return super().clean()
+
+
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class ScheduleAdmin(beat_admin.PeriodicTaskAdmin):
+    form = ScheduleForm

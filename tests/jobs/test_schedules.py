@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django_celery_beat.models import PeriodicTask
 
 from config.celery import app
+from tests.factories import UserFactory
 
 
 def test_the_sweep_the_flag_scan_and_the_digest_are_scheduled(db):
@@ -29,3 +30,17 @@ def test_the_sweep_the_flag_scan_and_the_digest_are_scheduled(db):
 def test_finance_may_start_a_full_recompute(db):
     assert Group.objects.get(name="Finance").permissions.filter(codename="add_jobrun").exists()
     assert not Group.objects.get(name="Deal desk").permissions.filter(codename="add_jobrun").exists()
+
+
+def test_a_schedule_with_a_task_name_too_long_is_refused_on_the_field(client, db):
+    client.force_login(UserFactory(is_superuser=True))
+    schedule = PeriodicTask.objects.get(task="deals.tasks.recompute_stale")
+    page = client.post(
+        f"/admin/django_celery_beat/periodictask/{schedule.pk}/change/",
+        {"name": schedule.name, "task": "x" * 300, "interval": schedule.interval_id, "enabled": "on"},
+    )
+
+    assert page.status_code == 200
+    assert "task" in page.context["adminform"].form.errors
+    schedule.refresh_from_db()
+    assert schedule.task == "deals.tasks.recompute_stale"
