@@ -1,10 +1,11 @@
 """Admin for the background jobs: every job run with its progress, a "Recompute all deals"
 button with a live progress bar, flags (read-only: managers act on their own pages), and the
-schedules of django-celery-beat.
+schedules of django-celery-beat (whose forms are mended here to refuse bad input on its field).
 
 Also loads the cost what-if views of the pricing admin (`pricing.admin_whatif`).
 """
 
+from celery.schedules import ParseException
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
@@ -14,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django_celery_beat import admin as beat_admin
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from deals import jobs
 from deals.models import Flag, JobRun
@@ -175,3 +176,25 @@ admin.site.unregister(PeriodicTask)
 @admin.register(PeriodicTask)
 class ScheduleAdmin(beat_admin.PeriodicTaskAdmin):
     form = ScheduleForm
+
+
+admin.site.unregister(CrontabSchedule)
+
+
+@admin.register(CrontabSchedule)
+class CrontabAdmin(beat_admin.CrontabScheduleAdmin):
+    """The library's crontab admin reads the crontab out in words from the instance; when a
+    submitted field is refused, the others are already on the instance and celery's parser fails
+    on them (a ParseException, which the library does not catch), so the page failed instead of
+    showing the field's error."""
+
+    list_display = ("__str__", "in_words")
+    fields = ("in_words", "minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone")
+    readonly_fields = ("in_words",)
+
+    @admin.display(description="Human readable")
+    def in_words(self, crontab: CrontabSchedule) -> str:
+        try:
+            return crontab.human_readable
+        except (ParseException, ValueError):
+            return "not a valid crontab"

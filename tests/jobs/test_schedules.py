@@ -44,3 +44,19 @@ def test_a_schedule_with_a_task_name_too_long_is_refused_on_the_field(client, db
     assert "task" in page.context["adminform"].form.errors
     schedule.refresh_from_db()
     assert schedule.task == "deals.tasks.recompute_stale"
+
+
+def test_a_crontab_with_a_bad_field_is_refused_on_the_field(client, db):
+    client.force_login(UserFactory(is_superuser=True))
+    digest = PeriodicTask.objects.get(task="deals.tasks.send_manager_digests").crontab
+    page = client.post(
+        f"/admin/django_celery_beat/crontabschedule/{digest.pk}/change/",
+        {"minute": "abc", "hour": "-1", "day_of_month": "*", "month_of_year": "*", "day_of_week": "*"},
+    )
+
+    assert page.status_code == 200
+    assert "minute" in page.context["adminform"].form.errors
+    digest.refresh_from_db()
+    assert (digest.minute, digest.hour) == ("0", "7")
+    listed = client.get("/admin/django_celery_beat/crontabschedule/")
+    assert listed.status_code == 200 and "At 07:00" in listed.content.decode()
