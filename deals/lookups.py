@@ -1,4 +1,5 @@
-"""`field__in_batch=ids`: `__in` for the long id lists of set-based jobs.
+"""`field__in_batch=ids`: `__in` for the long id lists of set-based jobs; and `__in` on integer
+columns that leaves out values beyond the column's range.
 
 Django sends `__in` with one placeholder per value; for the 500 to 2,000 ids of a recompute or
 flag-scan chunk, splitting and binding that statement costs the client more than PostgreSQL
@@ -42,3 +43,24 @@ class InBatch(In):
 # Relations keep lookups of their own (Field's do not reach them): register on both.
 Field.register_lookup(InBatch)
 ForeignObject.register_lookup(InBatch)
+
+
+class IntegerFieldIn(In):
+    """`__in` on an integer column leaves out values beyond the column's range, as Django's own
+    exact and comparison lookups on integers do: no row holds them, and SQLite's driver refuses to
+    bind them (an OverflowError: a 500 for any form that checks posted choices with `__in`, such
+    as a multiple choice posted with a huge id)."""
+
+    def process_rhs(self, compiler, connection):
+        if self.rhs_is_direct_value():
+            low, high = connection.ops.integer_field_range(self.lhs.output_field.get_internal_type())
+            self.rhs = [
+                value
+                for value in self.rhs
+                if not isinstance(value, int)
+                or ((low is None or value >= low) and (high is None or value <= high))
+            ]
+        return super().process_rhs(compiler, connection)
+
+
+IntegerField.register_lookup(IntegerFieldIn)

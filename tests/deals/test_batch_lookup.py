@@ -1,5 +1,5 @@
-"""`field__in_batch`, the long id lists of set-based jobs as one array on PostgreSQL, and the rows
-those jobs fetch whole."""
+"""`field__in_batch`, the long id lists of set-based jobs as one array on PostgreSQL; the rows
+those jobs fetch whole; and `__in` on integers beyond the column's range."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deals.bulk import fetched_rows
 from deals.models import Deal, DealVolume
-from tests.factories import make_deal, published_plan
+from tests.factories import UserFactory, make_deal, published_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +64,19 @@ def test_fetched_rows_are_the_rows_django_gives(deals):
     )
     assert sorted(fetched_rows(annotated)) == sorted(annotated)
     assert fetched_rows(Deal.objects.filter(id__in_batch=[]).values_list("id")) == []
+
+
+def test_in_leaves_out_integers_beyond_the_column_and_finds_the_rest(deals):
+    huge = 10**20  # beyond any integer column; SQLite's driver cannot even bind it
+    with CaptureQueriesContext(connection) as queries:
+        assert list(Deal.objects.filter(id__in=[deals[1].pk, huge])) == [deals[1]]
+        assert not Deal.objects.filter(id__in=[huge, -huge]).exists()
+    assert str(huge) not in queries.captured_queries[0]["sql"]
+
+
+def test_a_multiple_choice_posted_with_a_huge_id_is_refused_on_its_field(client):
+    client.force_login(UserFactory(is_superuser=True))
+    page = client.post("/admin/deals/team/add/", {"name": "West", "members": "99999999999999999999"})
+
+    assert page.status_code == 200
+    assert "members" in page.context["adminform"].form.errors
