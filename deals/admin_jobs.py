@@ -186,14 +186,10 @@ class CrontabAdmin(beat_admin.CrontabScheduleAdmin):
     """The library's crontab admin reads the crontab out in words from the instance; when a
     submitted field is refused, the others are already on the instance and celery's parser fails
     on them (a ParseException, which the library does not catch), so the page failed instead of
-    showing the field's error."""
-
-    list_display = ("__str__", "in_words")
-    fields = ("in_words", "minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone")
-    readonly_fields = ("in_words",)
+    showing the field's error. The admin's own `human_readable` comes before the model's."""
 
     @admin.display(description="Human readable")
-    def in_words(self, crontab: CrontabSchedule) -> str:
+    def human_readable(self, crontab: CrontabSchedule) -> str:
         try:
             return crontab.human_readable
         except (ParseException, ValueError):
