@@ -17,7 +17,11 @@ five volume and cost rows each (10 % of them on the "hot" model), then times in 
 - a naive loop over `Deal.objects.all()` that quotes and saves each deal, on a sample;
 - a model-rate change marking the 10 % on the hot model stale, with their recompute;
 - a flag scan, then a second one with nothing changed (the periodic scan judges only deals that
-  changed), then the nightly full scan that judges every deal again.
+  changed), then the nightly full scan that judges every deal again;
+- a yardstick of the machine just before and just after the full recompute: a fixed pure-Python
+  loop, and NumPy sorting 1,000 rows of as many values as there are draws. The same code takes
+  twice as long on a machine, or at an hour, where these do; the full recompute is also given in
+  units of the sort, which travel between machines better than seconds.
 
 Tasks run in-process (no broker). Nothing is asserted: it prints figures.
 """
@@ -34,6 +38,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from decimal import Decimal as D
+
+import numpy as np
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["CELERY_BROKER_URL"] = ""  # the recompute a change enqueues runs in this process
@@ -170,6 +176,26 @@ def engine_alone(sample: int) -> float:
     return seconds / len(ids)
 
 
+YARDSTICK_ROWS = 1000
+YARDSTICK_LOOP = 3_000_000
+
+
+def yardstick(draws: int) -> tuple[float, float]:
+    """Seconds (best of three) of a fixed pure-Python loop and of NumPy sorting YARDSTICK_ROWS rows
+    of `draws` float64 values: the interpreter's speed and the vector units' on this machine now."""
+    rows = np.random.default_rng(0).standard_normal((YARDSTICK_ROWS, draws))
+
+    def loop() -> int:
+        total = 0
+        for i in range(YARDSTICK_LOOP):
+            total += i * i
+        return total
+
+    python = min(timed(loop)[0] for _ in range(3))
+    vector = min(timed(lambda: np.sort(rows, axis=1))[0] for _ in range(3))
+    return python, vector
+
+
 def recompute_chunk(run_id: int, deal_ids: list[int]) -> int:
     return jobs.full_recompute_chunk(run_id=run_id, deal_ids=deal_ids)
 
@@ -233,7 +259,9 @@ def main() -> int:
         build_seconds, _ = timed(lambda: build(args.deals))
         per_deal = engine_alone(min(args.engine_sample, args.deals))
         workers = worker_processes(args.workers)
+        before = yardstick(args.draws)
         full_seconds, touched = timed(lambda: full_recompute(workers))
+        after = yardstick(args.draws)
         naive_seconds, naive_done = timed(lambda: naive_loop(min(args.naive_sample, args.deals)))
         change_seconds, hot = timed(model_rate_change)
         scan_seconds, scan = timed(flags_evaluate)
@@ -263,6 +291,11 @@ def main() -> int:
     print(
         f"  naive loop, save per deal         {naive_rate:10,.0f} deals/s   (reference, sample of "
         f"{naive_done:,})   the full recompute is {full_rate / naive_rate:.1f}x faster"
+    )
+    print(
+        f"  machine yardstick, before / after   Python loop {before[0]:.2f} / {after[0]:.2f} s,   "
+        f"NumPy sort of {YARDSTICK_ROWS:,} rows {before[1]:.2f} / {after[1]:.2f} s   "
+        f"(the full recompute took {full_seconds / ((before[1] + after[1]) / 2):.1f} sorts)"
     )
     print(f"  model-rate change, {hot:,} deals ({100 // HOT_SHARE} %) recomputed   {change_seconds:8.2f} s")
     for label, seconds, run in (
