@@ -67,6 +67,8 @@ def test_a_manager_sees_their_teams_flags_with_figures_and_counts(client, people
     thin = next(r for r in page.context["rows"] if r["flag"].reason == R.MARGIN_BELOW_FLOOR)
     assert thin["floor"] == "45.0%" and thin["margin"].endswith("%")
     assert thin["deal_url"] == reverse("admin:deals_deal_change", args=[book["sams"].pk])
+    sofias = next(r["deal"] for r in page.context["rows"] if r["flag"].reason == R.MISSING_ROLLBACK)
+    assert sofias.net_monthly >= 1000 and f">{sofias.net_monthly:,.2f} USD</td>" in html  # grouped, currency
     chart = json.loads(
         html.split('<script id="flag-chart" type="application/json">')[1].split("</script>")[0]
     )
