@@ -30,6 +30,7 @@ from deals.roles import SEES_ALL_DEALS, group_names
 from deals.selectors import approval_queue, deal_review, deals_visible_to
 from pricing.models import PlanVersion
 from proofs.selectors import checklists_for
+from proofs.templatetags.proofs_format import DASH, money, percent
 
 
 def report_error(modeladmin, request, error: ValidationError) -> None:
@@ -129,9 +130,9 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
         "customer",
         "owner",
         "status",
-        "net_monthly",
-        "gross_margin",
-        "margin_p10",
+        "net_per_month",
+        "margin",
+        "p10_margin",
         "open_flag_count",
         "is_stale",
         "updated_at",
@@ -200,6 +201,18 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
     @admin.display(description="Open flags", ordering="open_flags")
     def open_flag_count(self, obj):
         return obj.open_flags
+
+    @admin.display(description="Net / month", ordering="net_monthly")
+    def net_per_month(self, obj):
+        return DASH if obj.net_monthly is None else f"{money(obj.net_monthly)} {obj.currency}"
+
+    @admin.display(description="Margin", ordering="gross_margin")
+    def margin(self, obj):
+        return percent(obj.gross_margin)
+
+    @admin.display(description="P10 margin", ordering="margin_p10")
+    def p10_margin(self, obj):
+        return percent(obj.margin_p10)
 
     # Writes go through the services.
 

@@ -26,6 +26,7 @@ from deals.models import EVIDENCE_JUDGED_STATES, AuditEvent, Deal, Flag
 from deals.recompute import chunks
 from deals.roles import MANAGER, in_group
 from deals.selectors import deals_visible_to
+from proofs.templatetags.proofs_format import percent as pct
 
 R = Flag.Reason
 S = Flag.Status
@@ -44,10 +45,6 @@ class Scan:
     deals_scanned: int
     opened: list[int]  # flags opened or reopened by this scan
     resolved: int
-
-
-def pct(value: Decimal) -> str:
-    return f"{value * 100:.1f}%"
 
 
 def clip(text: str) -> str:

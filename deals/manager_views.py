@@ -23,8 +23,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from deals.errors import DealError
-from deals.flags import flag_assign, flag_waive, flags_for_manager, is_manager, pct, team_of
+from deals.flags import flag_assign, flag_waive, flags_for_manager, is_manager, team_of
 from deals.models import Flag
+from proofs.templatetags.proofs_format import percent
 
 PAGE_SIZE = 50
 AGE_CHOICES = [
@@ -131,9 +132,9 @@ def row(flag: Flag, now) -> dict:
         "deal": deal,
         "owner": display_name(deal.owner) if deal.owner_id else "No owner",
         "age_days": (now - flag.opened_at).days,
-        "margin": pct(deal.gross_margin) if deal.gross_margin is not None else "—",
-        "p10": pct(deal.margin_p10) if deal.margin_p10 is not None else "—",
-        "floor": pct(deal.plan_version.margin_floor),
+        "margin": percent(deal.gross_margin),
+        "p10": percent(deal.margin_p10),
+        "floor": percent(deal.plan_version.margin_floor),
         "deal_url": reverse("admin:deals_deal_change", args=[deal.pk]),
     }
 

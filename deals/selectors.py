@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 
 from deals.models import Deal
 from deals.roles import MANAGER, SEES_ALL_DEALS, SELLER, group_names
+from proofs.templatetags.proofs_format import percent
 
 
 def deals_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -134,12 +135,13 @@ def chart_data(result: dict, margin_floor) -> dict:
             ],
         },
         "distribution": {
-            "labels": [f"{edges[i]}–{edges[i + 1]}" for i in range(len(edges) - 1)],
+            "labels": [f"{percent(edges[i], 2)}–{percent(edges[i + 1], 2)}" for i in range(len(edges) - 1)],
             "counts": sim["histogram_counts"],
             "edges": edges,
-            "p10": sim["margin_p10"],
-            "p50": sim["margin_p50"],
-            "p90": sim["margin_p90"],
             "floor": str(margin_floor),
+            "caption": (
+                f"P10 {percent(sim['margin_p10'])} · P50 {percent(sim['margin_p50'])} · "
+                f"P90 {percent(sim['margin_p90'])} · floor {percent(margin_floor)} (red: below floor)"
+            ),
         },
     }

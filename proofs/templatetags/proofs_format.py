@@ -1,8 +1,13 @@
-"""Display of rates, quantities and metrics on the evidence pages and the proof report."""
+"""Display of money, rates, quantities and metrics on the product's pages.
+
+Figures come as Decimals, or as the strings a quote snapshot stores them as; either way they are
+shown from their exact decimal value, never through a float, and rounded half up as every figure
+of the product is (a margin of 0.2105 reads 21.1%).
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 
@@ -12,10 +17,33 @@ register = template.Library()
 DASH = "—"
 
 
+def _exact(value: Decimal | str) -> Decimal | None:
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _shown(value, places: int, *, grouped: str = "", scale: int = 1, suffix: str = "") -> str:
+    if value is None or value == "":
+        return DASH
+    number = _exact(value)
+    if number is None or not number.is_finite():
+        return str(value)
+    rounded = (number * scale).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{rounded:{grouped}.{places}f}{suffix}"
+
+
 @register.filter
-def percent(value: Decimal | None) -> str:
-    """0.8234 -> '82.3%'."""
-    return DASH if value is None else f"{value * 100:.1f}%"
+def percent(value: Decimal | str | None, places: int = 1) -> str:
+    """0.8234 -> '82.3%'; with places 2, 0.0001 -> '0.01%'."""
+    return _shown(value, int(places), scale=100, suffix="%")
+
+
+@register.filter
+def money(value: Decimal | str | None) -> str:
+    """451440 -> '451,440.00': cents, grouped by thousands."""
+    return _shown(value, 2, grouped=",")
 
 
 @register.filter

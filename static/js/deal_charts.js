@@ -34,7 +34,7 @@
     options: {
       animation: false,
       plugins: { legend: { display: false }, title: { display: true,
-        text: `P10 ${d.p10} · P50 ${d.p50} · P90 ${d.p90} · floor ${d.floor} (red: below floor)` } },
+        text: d.caption } },
       scales: { x: { ticks: { maxRotation: 60, autoSkip: true } } },
     },
   });

@@ -1,5 +1,7 @@
 """The approval journey as people live it in the admin: submit, then each approver in order."""
 
+import json
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -222,3 +224,38 @@ def test_editing_volumes_in_the_admin_of_a_submitted_deal_sends_it_back_to_draft
     thin_deal.refresh_from_db()
     assert thin_deal.status == Deal.Status.DRAFT
     assert thin_deal.volumes.get().monthly_quantity == D("1500")
+
+
+def test_the_deal_desk_reads_margins_as_percentages_and_money_grouped(client, people, thin_deal):
+    login(client, people["seller"])
+    client.post(f"/admin/deals/deal/{thin_deal.pk}/submit/")
+    client.logout()
+    login(client, people["desk"])
+    result = thin_deal.snapshots.get().result
+    contract_value = f"{D(result['total_contract_value']):,.2f}"
+    assert D(result["total_contract_value"]) >= 1000
+
+    html = deal_page(client, thin_deal).content.decode()
+    assert "(floor 60.0%)" in html
+    # 950.00 net against 750.00 of cost: 0.2105, half up to 21.1 % as every figure rounds.
+    assert "200.00 (21.1%)" in html
+    assert f'<td class="num">{contract_value}</td>' in html
+    assert "(2,000 draws)" in html and "Probability below floor 60.0%" in html  # the tests draw 2,000
+    assert re.search(r"\d+\.\d% / \d+\.\d% / \d+\.\d%</td>", html)  # margin P10 / P50 / P90
+    assert re.search(r'class="num [^"]*">\d+\.\d\d%</td>', html)  # probability below the floor
+    charts = json.loads(
+        html.split('<script id="deal-charts" type="application/json">')[1].split("</script>")[0]
+    )
+    distribution = charts["distribution"]
+    assert re.fullmatch(
+        r"P10 \d+\.\d% · P50 \d+\.\d% · P90 \d+\.\d% · floor 60\.0% .*", distribution["caption"]
+    )
+    labels = distribution["labels"]
+    assert labels and all(re.fullmatch(r"-?\d+\.\d\d%–-?\d+\.\d\d%", label) for label in labels)
+    assert distribution["floor"] == "0.6000"  # the bars are coloured against the number itself
+
+    queue = client.get("/admin/deals/deal/queue/").content.decode()
+    assert "950.00 USD</td>" in queue and "21.1%</td>" in queue
+    deals = client.get("/admin/deals/deal/", {"o": "-6"}).content.decode()  # by margin, highest first
+    assert '<td class="field-net_per_month">950.00 USD</td>' in deals
+    assert '<td class="field-margin">21.1%</td>' in deals

@@ -65,7 +65,7 @@ def test_the_seller_builds_a_deal_fills_the_checklist_and_submits_it(journey):
     review = page.locator("#deal-review").inner_text()
     assert "Status: Draft" in review
     assert "No approval chain yet" in review
-    assert page.locator("#net-monthly").inner_text() == "1030.00"  # 1,000 x 0.95 + 800 x 0.10
+    assert page.locator("#net-monthly").inner_text() == "1,030.00"  # 1,000 x 0.95 + 800 x 0.10
 
     # The evidence checklist: every required item, each through its own form.
     page.goto(f"/seller/deals/{deal_id}/evidence/")
