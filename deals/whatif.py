@@ -47,12 +47,6 @@ class WhatIfRow:
     def newly_below(self) -> bool:
         return self.below_floor and (self.current_margin is None or self.current_margin >= self.floor)
 
-    @property
-    def change(self) -> Decimal | None:
-        if self.proposed_margin is None or self.current_margin is None:
-            return None
-        return self.proposed_margin - self.current_margin
-
 
 @dataclass(frozen=True)
 class WhatIf:

@@ -24,14 +24,15 @@ def _exact(value: Decimal | str) -> Decimal | None:
         return None
 
 
-def _shown(value, places: int, *, grouped: str = "", scale: int = 1, suffix: str = "") -> str:
+def _shown(value, places: int, *, spec: str = "", scale: int = 1, suffix: str = "") -> str:
+    """`spec` may ask for thousands grouped (",") or a sign always shown ("+")."""
     if value is None or value == "":
         return DASH
     number = _exact(value)
     if number is None or not number.is_finite():
         return str(value)
     rounded = (number * scale).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{rounded:{grouped}.{places}f}{suffix}"
+    return f"{rounded:{spec}.{places}f}{suffix}"
 
 
 @register.filter
@@ -43,7 +44,7 @@ def percent(value: Decimal | str | None, places: int = 1) -> str:
 @register.filter
 def money(value: Decimal | str | None) -> str:
     """451440 -> '451,440.00': cents, grouped by thousands."""
-    return _shown(value, 2, grouped=",")
+    return _shown(value, 2, spec=",")
 
 
 @register.filter
@@ -53,11 +54,17 @@ def quantity(value: Decimal | None) -> str:
 
 
 @register.filter
-def points(now: Decimal | None, baseline: Decimal | None) -> str:
+def in_points(value: Decimal | str | None) -> str:
+    """A gap between two rates in percentage points: 0.052 -> '5.2 pts'."""
+    return _shown(value, 1, scale=100, suffix=" pts")
+
+
+@register.filter
+def points(now: Decimal | str | None, baseline: Decimal | str | None) -> str:
     """The change between two rates in percentage points, signed."""
     if now is None or baseline is None:
         return DASH
-    return f"{(now - baseline) * 100:+.1f} pts"
+    return _shown(_exact(now) - _exact(baseline), 1, spec="+", scale=100, suffix=" pts")
 
 
 @register.filter

@@ -110,7 +110,12 @@ def test_a_model_rate_what_if_lists_who_falls_below_the_floor_and_saves_nothing(
     assert (tight.current_margin, tight.proposed_margin) == (D("0.5802"), D("0.5398"))
     assert tight.shortfall == D("0.55") - tight.proposed_margin and tight.newly_below
     assert [row.deal.name for row in result.below] == ["Tight"]
-    assert "would be below the margin floor, 1 of them newly" in page.content.decode()
+    html = page.content.decode()
+    assert "would be below the margin floor, 1 of them newly" in html
+    # Read as finance reads them: percentages, the change in points, the shortfall under the floor.
+    tight_row = html.split(f"/admin/deals/deal/{tight.deal.pk}/change/")[1].split("</tr>")[0]
+    cells = ['"num">55.0%<', '"num">58.0%<', '"num">54.0%<', '"num">-4.0 pts<', "<strong>1.0 pts</strong>"]
+    assert all(cell in tight_row for cell in cells), tight_row
     assert ModelRate.objects.count() == rates
     assert list(Deal.objects.values_list("pk", "gross_margin", "computed_at")) == figures
 

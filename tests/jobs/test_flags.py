@@ -1,6 +1,7 @@
 """Flags: opened once per deal and reason, kept while the condition holds, resolved when it no
 longer does; waived only by the team's manager with a reason, reopened when the deal changes."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -79,7 +80,7 @@ def test_each_condition_opens_one_flag_however_often_the_scan_runs(book):
         assert (again.opened, again.resolved) == ([], 0)
     assert Flag.objects.count() == 6
     thin = Flag.objects.get(deal=book["thin"], reason=R.MARGIN_BELOW_FLOOR)
-    assert "below the floor of 45.0%" in thin.detail
+    assert re.fullmatch(r"Gross margin \d+\.\d% is \d+\.\d pts below the floor of 45\.0%\.", thin.detail)
     assert "No cost line for" in Flag.objects.get(reason=R.MISSING_COST_LINE).detail
     assert Flag.objects.get(reason=R.EVIDENCE_INCOMPLETE).detail.startswith(
         f"Evidence missing: {artifact_title(book)}: rejected, submit a replacement."
@@ -316,7 +317,8 @@ def test_realized_margin_drifting_below_the_quote_opens_a_flag_until_it_recovers
     flag = Flag.objects.get(deal=deal, reason=R.REALIZED_MARGIN_DRIFT)
     assert flag.status == "open"
     assert (
-        flag.detail.startswith("Realized margin 50.0% in") and "10.1% below the quoted 60.1%" in flag.detail
+        flag.detail.startswith("Realized margin 50.0% in")
+        and "10.1 pts below the quoted 60.1% (tolerance 5.0 pts)" in flag.detail
     )
 
     month(this_month, "this-month", "30.00")  # 400 of cost: 60.0%, within the tolerance
