@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from config.figures import money, percent
 from deals import (
     admin_jobs,  # noqa: F401  (registers the flag, job-run and what-if admin)
     approvals,
@@ -30,7 +31,6 @@ from deals.roles import SEES_ALL_DEALS, group_names
 from deals.selectors import approval_queue, deal_review, deals_visible_to
 from pricing.models import PlanVersion
 from proofs.selectors import checklists_for
-from proofs.templatetags.proofs_format import DASH, money, percent
 
 
 def report_error(modeladmin, request, error: ValidationError) -> None:
@@ -204,7 +204,7 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
 
     @admin.display(description="Net / month", ordering="net_monthly")
     def net_per_month(self, obj):
-        return DASH if obj.net_monthly is None else f"{money(obj.net_monthly)} {obj.currency}"
+        return money(obj.net_monthly, obj.currency)
 
     @admin.display(description="Margin", ordering="gross_margin")
     def margin(self, obj):

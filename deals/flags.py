@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from config.figures import in_points, percent
 from deals.bulk import update_where
 from deals.checks import has_rollback_path, missing_cost_lines
 from deals.errors import DealError
@@ -26,8 +27,6 @@ from deals.models import EVIDENCE_JUDGED_STATES, AuditEvent, Deal, Flag
 from deals.recompute import chunks
 from deals.roles import MANAGER, in_group
 from deals.selectors import deals_visible_to
-from proofs.templatetags.proofs_format import in_points
-from proofs.templatetags.proofs_format import percent as pct
 
 R = Flag.Reason
 S = Flag.Status
@@ -99,13 +98,13 @@ def conditions(deals: list[Deal]) -> tuple[dict[Key, str], set[Key]]:
         else:
             if deal.gross_margin is not None and deal.gross_margin < floor:
                 holds[deal.id, R.MARGIN_BELOW_FLOOR] = (
-                    f"Gross margin {pct(deal.gross_margin)} is {in_points(floor - deal.gross_margin)} "
-                    f"below the floor of {pct(floor)}."
+                    f"Gross margin {percent(deal.gross_margin)} is {in_points(floor - deal.gross_margin)} "
+                    f"below the floor of {percent(floor)}."
                 )
             if deal.margin_p10 is not None and deal.margin_p10 < floor:
                 holds[deal.id, R.P10_BELOW_FLOOR] = (
-                    f"P10 margin {pct(deal.margin_p10)} is {in_points(floor - deal.margin_p10)} "
-                    f"below the floor of {pct(floor)}."
+                    f"P10 margin {percent(deal.margin_p10)} is {in_points(floor - deal.margin_p10)} "
+                    f"below the floor of {percent(floor)}."
                 )
     checklists = checklists_for(d for d in governed if d.status in EVIDENCE_JUDGED_STATES)
     for deal_id, checklist in checklists.items():
@@ -130,8 +129,8 @@ def realized_drift(won: list[Deal]) -> dict[Key, str]:
         margin = figures.latest.margin if figures.latest else None
         if margin is not None and quoted is not None and quoted - margin > REALIZED_MARGIN_TOLERANCE:
             drifting[deal_id, R.REALIZED_MARGIN_DRIFT] = (
-                f"Realized margin {pct(margin)} in {figures.latest.period:%B %Y} is "
-                f"{in_points(quoted - margin)} below the quoted {pct(quoted)} "
+                f"Realized margin {percent(margin)} in {figures.latest.period:%B %Y} is "
+                f"{in_points(quoted - margin)} below the quoted {percent(quoted)} "
                 f"(tolerance {in_points(REALIZED_MARGIN_TOLERANCE)})."
             )
     return drifting

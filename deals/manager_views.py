@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from config.figures import percent
 from deals.errors import DealError
 from deals.flags import flag_assign, flag_waive, flags_for_manager, is_manager, team_of
 from deals.models import Flag
-from proofs.templatetags.proofs_format import percent
 
 PAGE_SIZE = 50
 AGE_CHOICES = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from config.figures import percent
 from deals.models import Deal
 from deals.roles import MANAGER, SEES_ALL_DEALS, SELLER, group_names
-from proofs.templatetags.proofs_format import percent
 
 
 def deals_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
