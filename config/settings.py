@@ -170,7 +170,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Pricing engine defaults.
-SIMULATION_DRAWS = int(os.environ.get("SIMULATION_DRAWS", "10000"))
+SIMULATION_DRAWS = int(os.environ.get("SIMULATION_DRAWS", "4096"))
 SIMULATION_SEED = int(os.environ.get("SIMULATION_SEED", "20261125"))
 
 LOGGING = {

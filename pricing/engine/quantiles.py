@@ -1,6 +1,6 @@
 """Exact row percentiles without the branchy full partition.
 
-The simulation reports three percentiles of 10,000 draws for every deal. `np.partition` with several
+The simulation reports three percentiles of thousands of draws for every deal. `np.partition` with several
 kth indices (introselect) spends about 20 ns per value on fresh random data, mostly on mispredicted
 branches; and on AMD Zen 4 `np.sort` of more than 256 float64 is slow too (its AVX-512 path stores
 through a microcoded instruction). Sorting rows of at most 256 values is cheap everywhere (a sorting

@@ -37,8 +37,11 @@ from .types import (
     WorkUnitSpec,
 )
 
-ENGINE_VERSION = "1.2.0"
+ENGINE_VERSION = "1.3.0"
 MAX_DRAWS = 1_000_000
+# Volumes, cost lines and price components a quote may have, each: every one may be an uncertain
+# input, a coordinate of the simulation's sequence.
+MAX_ROWS = 1000
 
 
 class _Errors:
@@ -153,6 +156,14 @@ def validate(quote: QuoteInput) -> AppliedRisk:
         errors.add("simulation.seed", "must not be negative.")
     if quote.simulation.histogram_bins < 1:
         errors.add("simulation.histogram_bins", "must be at least one.")
+
+    for field, rows in (
+        ("volumes", quote.volumes),
+        ("cost_lines", quote.cost_lines),
+        ("components", quote.components),
+    ):
+        if len(rows) > MAX_ROWS:
+            errors.add(field, f"at most {MAX_ROWS} (got {len(rows)}).")
 
     units = {w.code: w for w in quote.work_units}
     volume_units = [v.work_unit for v in quote.volumes]

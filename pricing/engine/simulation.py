@@ -1,15 +1,24 @@
-"""Seeded Monte Carlo of margin and of the customer's monthly bill under uncertain usage.
+"""Seeded quasi-Monte Carlo of margin and of the customer's monthly bill under uncertain usage.
 
 Volumes and unit costs are lognormal with the given mean and coefficient of variation;
 outcome success rates are beta with the given mean and standard deviation. Draws are statistics,
 not money: figures are turned into Decimal (ratios to four places, bills to cents) only when
 reported.
 
-The draws are common random numbers: the n-th volume (in work-unit order), the n-th cost line
-(in work unit and category order) and the n-th outcome component (in code order) of every quote
-with the same seed and draw count take the same underlying draws. So the same inputs and seed
-always give the same figures, two deals are compared on the same simulated months, and a batch
-of deals shares one bank of draws instead of generating its own per deal.
+The draws are points of a Sobol' sequence, each input's coordinate digitally shifted by its own
+seeded random bits, then taken through the inverse of its distribution. Such points fill the space
+of inputs evenly instead of at random: on deals with 2, 11 and 20 uncertain inputs, 4,096 of them
+came closer to every true figure (percentiles of margin and bill, probability below the floor)
+than 10,000 independent random draws did (`bench/accuracy.py`), for less than half the work. The
+random shift keeps the estimate unbiased.
+
+The draws are common random numbers. A quote's uncertain inputs take the sequence's coordinates
+in turn: its uncertain volumes (in work-unit order) first, then its outcome components with an
+uncertain success rate (in code order), then its uncertain cost lines (in work unit and category
+order), so the inputs that move the bill most take the first coordinates, whose projections are the
+most even. Quotes of the same shape with the same seed and draw count take the same draws. So the
+same inputs and seed always give the same figures, two deals are compared on the same simulated
+months, and a batch of deals shares one bank of draws instead of generating its own per deal.
 
 Deals of the same shape (the same price components, the same work units and cost lines with
 the same variation) differ only by numbers: expected volumes and costs, seats, discount, risk
@@ -24,9 +33,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
+from itertools import count
 from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
+from scipy.special import betaincinv, ndtri
+from scipy.stats import qmc
 
 from .charges import charge_amounts
 from .money import CENT, HALF_UP, RATIO_STEP, ZERO
@@ -46,9 +59,11 @@ from .types import (
 # A margin with no revenue behind it is reported at this floor rather than minus infinity.
 MARGIN_FLOOR_CLIP = -10.0
 PERCENTILES = (10, 50, 90)
-# Streams of the draw bank, one per kind of uncertain input.
-VOLUME_STREAM, COST_STREAM, SUCCESS_STREAM = 0, 1, 2
-# Distinct (seed, draws, stream, position, shape) arrays kept per process: 80 kB each at 10,000 draws.
+# Bits of each coordinate of the sequence (and of its random shift).
+SOBOL_BITS = 32
+# Values generated at a time for a coordinate of the sequence (it comes with all those before it).
+SOBOL_BATCH_VALUES = 1 << 20
+# Distinct (seed, draws, coordinate, shape) arrays kept per process: 32 kB each at 4,096 draws.
 BANK_SIZE = 512
 # Histogram draws are rounded to this many places, float noise aside (see _simulate_block).
 HISTOGRAM_PLACES = 9
@@ -63,21 +78,48 @@ def _frozen(values: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=BANK_SIZE)
-def standard_normals(seed: int, draws: int, stream: int, position: int) -> np.ndarray:
-    return _frozen(np.random.default_rng([seed, stream, position]).standard_normal(draws))
+def _sobol_coordinate(draws: int, dimension: int) -> np.ndarray:
+    """The first `draws` points' coordinate `dimension` (0-based) of the unscrambled Sobol'
+    sequence, as integers of SOBOL_BITS bits. A coordinate does not depend on how many others are
+    generated with it; they are generated a batch of points at a time, a few MB each."""
+    sequence = qmc.Sobol(dimension + 1, scramble=False, bits=SOBOL_BITS)
+    batch = max(1 << ((SOBOL_BATCH_VALUES // (dimension + 1)).bit_length() - 1), 1)
+    first = min(draws, batch)
+    # A first call asks for a power of two (the sequence is balanced in those); later ones go on.
+    batches = [sequence.random(1 << max(first - 1, 0).bit_length())[:first, dimension]]
+    while sequence.num_generated < draws:
+        batches.append(sequence.random(min(batch, draws - sequence.num_generated))[:, dimension])
+    return _frozen((np.concatenate(batches) * 2.0**SOBOL_BITS).astype(np.uint64))
 
 
 @lru_cache(maxsize=BANK_SIZE)
-def lognormal_factors(seed: int, draws: int, stream: int, position: int, cv: Decimal) -> np.ndarray:
+def uniforms(seed: int, draws: int, coordinate: int) -> np.ndarray:
+    """The draws of one input, uniform in (0, 1): its coordinate of the sequence, digitally shifted
+    by random bits of its own (which keeps the points as even), taken at the middle of their cell
+    so that neither end is ever reached."""
+    shift = np.random.default_rng([seed, coordinate]).integers(0, 1 << SOBOL_BITS, dtype=np.uint64)
+    bits = _sobol_coordinate(draws, coordinate) ^ shift
+    return _frozen((bits + 0.5) * 2.0**-SOBOL_BITS)
+
+
+@lru_cache(maxsize=BANK_SIZE)
+def standard_normals(seed: int, draws: int, coordinate: int) -> np.ndarray:
+    return _frozen(ndtri(uniforms(seed, draws, coordinate)))
+
+
+@lru_cache(maxsize=BANK_SIZE)
+def lognormal_factors(seed: int, draws: int, coordinate: int, cv: Decimal) -> np.ndarray:
     """Lognormal draws with mean 1 and coefficient of variation `cv`: a mean times these
     is that mean's lognormal."""
     c = float(cv)
     sigma2 = np.log1p(c * c)
-    return _frozen(np.exp(np.sqrt(sigma2) * standard_normals(seed, draws, stream, position) - sigma2 / 2))
+    return _frozen(np.exp(np.sqrt(sigma2) * standard_normals(seed, draws, coordinate) - sigma2 / 2))
 
 
 @lru_cache(maxsize=BANK_SIZE)
-def beta_rates(seed: int, draws: int, position: int, mean: Decimal, sd: Decimal) -> np.ndarray | float:
+def beta_rates(
+    seed: int, draws: int, coordinate: int | None, mean: Decimal, sd: Decimal
+) -> np.ndarray | float:
     """Success rates with the given mean and standard deviation; the mean itself when the spread
     is zero or impossible (sd^2 >= m(1 - m))."""
     m, s = float(mean), float(sd)
@@ -85,15 +127,14 @@ def beta_rates(seed: int, draws: int, position: int, mean: Decimal, sd: Decimal)
     if s <= 0 or m <= 0 or m >= 1 or variance >= m * (1 - m):
         return m
     strength = m * (1 - m) / variance - 1
-    rng = np.random.default_rng([seed, SUCCESS_STREAM, position])
-    return _frozen(rng.beta(m * strength, (1 - m) * strength, draws))
+    return _frozen(betaincinv(m * strength, (1 - m) * strength, uniforms(seed, draws, coordinate)))
 
 
-def factors(seed: int, draws: int, stream: int, position: int, cv: Decimal) -> np.ndarray | float:
+def factors(seed: int, draws: int, coordinate: int | None, cv: Decimal) -> np.ndarray | float:
     """What a mean is multiplied by to draw it: lognormal factors, or 1 when it is certain."""
     if cv <= 0:
         return 1.0
-    return lognormal_factors(seed, draws, stream, position, cv)
+    return lognormal_factors(seed, draws, coordinate, cv)
 
 
 def _to_decimal(value: float, step: Decimal) -> Decimal:
@@ -111,6 +152,7 @@ def _column(values: Sequence[Decimal]) -> np.ndarray | float:
     return np.array([float(v) for v in values]).reshape(-1, 1)
 
 
+_BY_CODE = attrgetter("code")
 _BY_WORK_UNIT = attrgetter("work_unit")
 _BY_WORK_UNIT_AND_CATEGORY = attrgetter("work_unit", "category")
 _VOLUME_SHAPE = attrgetter("work_unit", "cv")
@@ -133,11 +175,30 @@ def _layout(quote: QuoteInput) -> tuple[tuple, list[Volume], list[CostLine]]:
 
 @lru_cache(maxsize=BANK_SIZE)
 def factor_order_statistics(
-    seed: int, draws: int, position: int, cv: Decimal, ranks: tuple[int, ...]
+    seed: int, draws: int, coordinate: int, cv: Decimal, ranks: tuple[int, ...]
 ) -> np.ndarray:
     """A volume's lognormal factors at the given ranks, smallest first."""
-    return _frozen(
-        np.partition(lognormal_factors(seed, draws, VOLUME_STREAM, position, cv), ranks)[list(ranks)]
+    return _frozen(np.partition(lognormal_factors(seed, draws, coordinate, cv), ranks)[list(ranks)])
+
+
+class _Coordinates(NamedTuple):
+    """The coordinate of the sequence each uncertain input of a shape draws from (None: certain)."""
+
+    volumes: list[int | None]  # in draw order
+    outcomes: dict[str, int]  # by component code
+    lines: list[int | None]  # in draw order
+
+
+def _coordinates(first: QuoteInput, volumes: list[Volume], lines: list[CostLine]) -> _Coordinates:
+    taken = count()
+    return _Coordinates(
+        volumes=[next(taken) if volume.cv > 0 else None for volume in volumes],
+        outcomes={
+            component.code: next(taken)
+            for component in sorted(first.components, key=_BY_CODE)
+            if component.charge_model is ChargeModel.OUTCOME and component.success_rate_sd > 0
+        },
+        lines=[next(taken) if line.cv > 0 else None for line in lines],
     )
 
 
@@ -195,11 +256,12 @@ def _simulate_block(
     n, seed = settings.draws, settings.seed
     rows = len(quotes)
     shape = (rows, n)
+    coordinates = _coordinates(first, *layouts[0])
 
     volumes: dict[str, np.ndarray | float] = {}
     for position, volume in enumerate(layouts[0][0]):
         means = _column([layout[0][position].monthly_quantity for layout in layouts])
-        volumes[volume.work_unit] = means * factors(seed, n, VOLUME_STREAM, position, volume.cv)
+        volumes[volume.work_unit] = means * factors(seed, n, coordinates.volumes[position], volume.cv)
     # Cost per task of each work unit, then times its volume: one pass per work unit.
     review = _column([risk.human_review_cost_multiplier for risk in risks])
     unit_costs: dict[str, np.ndarray | float] = {}
@@ -207,7 +269,7 @@ def _simulate_block(
         means = _column([layout[1][position].unit_cost for layout in layouts])
         if line.category is CostCategory.HUMAN_REVIEW:
             means = means * review  # on the means, not on every draw
-        unit_cost = means * factors(seed, n, COST_STREAM, position, line.cv)
+        unit_cost = means * factors(seed, n, coordinates.lines[position], line.cv)
         unit_costs[line.work_unit] = (
             unit_costs[line.work_unit] + unit_cost if line.work_unit in unit_costs else unit_cost
         )
@@ -231,13 +293,12 @@ def _simulate_block(
     def bills(volumes: dict[str, np.ndarray | float], shape: tuple[int, int]) -> np.ndarray:
         """The customer's bill in each draw of `volumes` (one row per deal)."""
         amounts = {}
-        outcomes = 0
-        for component in sorted(first.components, key=lambda c: c.code):
+        for component in sorted(first.components, key=_BY_CODE):
             quantity = np.broadcast_to(volumes.get(component.work_unit or "", 0.0), shape)
             success = None
             if component.charge_model is ChargeModel.OUTCOME:
-                success = beta_rates(seed, n, outcomes, component.success_rate, component.success_rate_sd)
-                outcomes += 1
+                coordinate = coordinates.outcomes.get(component.code)
+                success = beta_rates(seed, n, coordinate, component.success_rate, component.success_rate_sd)
             amounts[component.code] = charge_amounts(component, quantity, seats, success)
         stack = price_stack(
             first.components,
@@ -270,7 +331,9 @@ def _simulate_block(
         ranks = percentile_ranks(n, PERCENTILES)
         at_ranks = dict(volumes)
         means = _column([layout[0][position].monthly_quantity for layout in layouts])
-        at_ranks[volume.work_unit] = means * factor_order_statistics(seed, n, position, volume.cv, ranks)
+        at_ranks[volume.work_unit] = means * factor_order_statistics(
+            seed, n, coordinates.volumes[position], volume.cv, ranks
+        )
         bill_pct = from_order_statistics(bills(at_ranks, (rows, len(ranks))), n, PERCENTILES)
     below = true_counts(margin < _column([q.margin_floor for q in quotes])).tolist()
     # Python floats format faster than NumPy's, one row at a time.

@@ -149,7 +149,7 @@ class RiskSelection:
 
 @dataclass(frozen=True)
 class SimulationSettings:
-    draws: int = 10_000
+    draws: int = 4096
     seed: int = 0
     histogram_bins: int = 20
 

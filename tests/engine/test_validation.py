@@ -235,6 +235,13 @@ def test_deal_terms_out_of_range_are_refused(change, field, expected):
     assert expected in message(errors, field)
 
 
+def test_a_deal_with_more_cost_lines_than_the_simulation_takes_is_refused():
+    lines = tuple(CostLine("tickets", CostCategory.MODEL, D("0.01")) for _ in range(1001))
+    errors = refused(quote(per_ticket(), volumes={"tickets": "100"}, cost_lines=lines))
+    assert "at most 1000 (got 1001)" in message(errors, "cost_lines")
+    assert "volumes" not in errors
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
