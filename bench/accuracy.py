@@ -41,20 +41,14 @@ from pricing.engine.types import (  # noqa: E402
     CostLine,
     PriceComponent,
     QuoteInput,
+    SimulationResult,
     SimulationSettings,
     Volume,
     WorkUnitSpec,
 )
 
-FIGURES = (
-    "margin_p10",
-    "margin_p50",
-    "margin_p90",
-    "probability_below_floor",
-    "bill_p10",
-    "bill_p50",
-    "bill_p90",
-)
+# The figures of the distribution: every Decimal of a simulation's result.
+FIGURES = tuple(field.name for field in dataclasses.fields(SimulationResult) if field.type == "Decimal")
 
 
 def recompute_bench_deal() -> QuoteInput:

@@ -100,25 +100,7 @@ class DealCostLineInline(DealRowInline):
     fields = ["work_unit", "category", "unit_cost", "cv", "note"]
 
 
-FIGURE_FIELDS = [
-    "list_monthly",
-    "discount_amount",
-    "net_monthly",
-    "monthly_cost",
-    "gross_margin",
-    "margin_p10",
-    "margin_p50",
-    "margin_p90",
-    "probability_below_floor",
-    "bill_p10",
-    "bill_p50",
-    "bill_p90",
-    "total_contract_value",
-    "engine_version",
-    "computed_at",
-    "is_stale",
-    "quote_error",
-]
+FIGURE_FIELDS = [*Deal.QUOTE_FIELDS, "computed_at", "is_stale"]
 
 
 @admin.register(Deal)

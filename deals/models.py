@@ -75,6 +75,25 @@ class DealQuerySet(models.QuerySet):
 
 
 class Deal(models.Model):
+    # The figures the engine gives a deal (or the reason it gives none), as the recompute writes them.
+    QUOTE_FIELDS = (
+        "list_monthly",
+        "discount_amount",
+        "net_monthly",
+        "monthly_cost",
+        "gross_margin",
+        "margin_p10",
+        "margin_p50",
+        "margin_p90",
+        "probability_below_floor",
+        "bill_p10",
+        "bill_p50",
+        "bill_p90",
+        "total_contract_value",
+        "engine_version",
+        "quote_error",
+    )
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"

@@ -15,23 +15,7 @@ from pricing.engine.types import QuoteResult
 
 CHUNK_SIZE = 1000
 # The figures of each deal, in the order figure_values gives them.
-QUOTE_FIELDS = [
-    "list_monthly",
-    "discount_amount",
-    "net_monthly",
-    "monthly_cost",
-    "gross_margin",
-    "margin_p10",
-    "margin_p50",
-    "margin_p90",
-    "probability_below_floor",
-    "bill_p10",
-    "bill_p50",
-    "bill_p90",
-    "total_contract_value",
-    "engine_version",
-    "quote_error",
-]
+QUOTE_FIELDS = list(Deal.QUOTE_FIELDS)
 FIGURE_FIELDS = [*QUOTE_FIELDS, "computed_at", "is_stale", "updated_at"]
 
 
