@@ -38,8 +38,6 @@ from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import betaincinv, ndtri
-from scipy.stats import qmc
 
 from .charges import charge_amounts
 from .money import CENT, HALF_UP, RATIO_STEP, ZERO
@@ -82,6 +80,9 @@ def _sobol_coordinate(draws: int, dimension: int) -> np.ndarray:
     """The first `draws` points' coordinate `dimension` (0-based) of the unscrambled Sobol'
     sequence, as integers of SOBOL_BITS bits. A coordinate does not depend on how many others are
     generated with it; they are generated a batch of points at a time, a few MB each."""
+    # SciPy's statistics take a second or more to import: only a process that simulates pays it.
+    from scipy.stats import qmc
+
     sequence = qmc.Sobol(dimension + 1, scramble=False, bits=SOBOL_BITS)
     batch = max(1 << ((SOBOL_BATCH_VALUES // (dimension + 1)).bit_length() - 1), 1)
     first = min(draws, batch)
@@ -104,6 +105,8 @@ def uniforms(seed: int, draws: int, coordinate: int) -> np.ndarray:
 
 @lru_cache(maxsize=BANK_SIZE)
 def standard_normals(seed: int, draws: int, coordinate: int) -> np.ndarray:
+    from scipy.special import ndtri  # imported when first drawn, as qmc is
+
     return _frozen(ndtri(uniforms(seed, draws, coordinate)))
 
 
@@ -127,6 +130,8 @@ def beta_rates(
     if s <= 0 or m <= 0 or m >= 1 or variance >= m * (1 - m):
         return m
     strength = m * (1 - m) / variance - 1
+    from scipy.special import betaincinv  # imported when first drawn, as qmc is
+
     return _frozen(betaincinv(m * strength, (1 - m) * strength, uniforms(seed, draws, coordinate)))
 
 
