@@ -13,6 +13,15 @@ app.autodiscover_tasks()
 
 
 @worker_init.connect
+def import_simulation_libraries(**kwargs) -> None:
+    """Import SciPy, which the simulation imports only when it first draws, in the worker's main
+    process before it forks its pool (and before its objects are frozen below): every child then
+    shares it instead of spending a second or more importing it on its first chunk."""
+    import scipy.special  # noqa: F401
+    import scipy.stats  # noqa: F401
+
+
+@worker_init.connect
 @worker_process_init.connect
 def keep_memory_in_workers(**kwargs) -> None:
     keep_freed_memory()
