@@ -113,18 +113,6 @@ def random_uniforms(seed: int, draws: int, coordinate: int) -> np.ndarray:
     return np.random.default_rng([seed, coordinate, 1]).random(draws)
 
 
-def clear_bank() -> None:
-    """Forget the draws kept between quotes, so that the next ones come from the draws in place."""
-    for kept in (
-        engine_simulation.uniforms,
-        engine_simulation.standard_normals,
-        engine_simulation.lognormal_factors,
-        engine_simulation.beta_rates,
-        engine_simulation.factor_order_statistics,
-    ):
-        kept.cache_clear()
-
-
 def errors(deal: QuoteInput, draws: int, seeds: int, truth: np.ndarray) -> np.ndarray:
     """Root mean square error of each figure over `seeds` seeds; bills relative to the true bill."""
     found = np.array([figures(deal, draws, seed) for seed in range(1, seeds + 1)])
@@ -149,12 +137,12 @@ def main(argv: list[str] | None = None) -> None:
         ("deal with 20 uncertain inputs", twenty_input_deal()),
     ):
         truth = np.mean([figures(deal, args.truth_draws, seed) for seed in range(1000, 1008)], axis=0)
-        clear_bank()
+        engine_simulation.forget_draws()
         sequence = errors(deal, args.draws, args.seeds, truth)
-        clear_bank()
+        engine_simulation.forget_draws()
         with mock.patch.object(engine_simulation, "uniforms", random_uniforms):
             plain = errors(deal, args.random_draws, args.seeds, truth)
-        clear_bank()
+        engine_simulation.forget_draws()
         print()
         print(name)
         print(f"  {'figure':<24} {'true':>10} {'engine':>10} {'random':>10} {'ratio':>7}")

@@ -3,6 +3,7 @@ many rows (each row's values, where each row's key still matches)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -60,8 +61,8 @@ def prepared(fields: list[models.Field], rows: list[list]) -> list[list]:
 
 def update_where(
     model: type[models.Model],
-    fields: list[str],
-    keys: list[str],
+    fields: Sequence[str],
+    keys: Sequence[str],
     rows: list[list],
     *,
     same: dict[str, object] | None = None,

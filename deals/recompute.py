@@ -14,13 +14,11 @@ from pricing.engine import EngineInputError
 from pricing.engine.types import QuoteResult
 
 CHUNK_SIZE = 1000
-# The figures of each deal, in the order figure_values gives them.
-QUOTE_FIELDS = list(Deal.QUOTE_FIELDS)
-FIGURE_FIELDS = [*QUOTE_FIELDS, "computed_at", "is_stale", "updated_at"]
+FIGURE_FIELDS = [*Deal.QUOTE_FIELDS, "computed_at", "is_stale", "updated_at"]
 
 
 def figure_values(result: QuoteResult | None, error: EngineInputError | None) -> list:
-    """The engine's figures (or the reason there are none) in QUOTE_FIELDS order."""
+    """The engine's figures (or the reason there are none) in Deal.QUOTE_FIELDS order."""
     sim = result.simulation if result else None
     return [
         result.list_monthly if result else None,
@@ -49,7 +47,7 @@ def computed_marks(now) -> dict:
 
 def apply_result(deal: Deal, result: QuoteResult | None, error: EngineInputError | None, now) -> None:
     """Copy the engine's figures (or the reason there are none) onto the deal."""
-    for name, value in zip(QUOTE_FIELDS, figure_values(result, error), strict=True):
+    for name, value in zip(Deal.QUOTE_FIELDS, figure_values(result, error), strict=True):
         setattr(deal, name, value)
     for name, value in computed_marks(now).items():
         setattr(deal, name, value)
@@ -67,7 +65,7 @@ def recompute_deals(deal_ids: Iterable[int]) -> int:
 
 
 def write_figures(rows: list[tuple[list, int, int]], now) -> int:
-    """Store figures computed at `now`, each row (values in QUOTE_FIELDS order, deal id, the stale
+    """Store figures computed at `now`, each row (values in Deal.QUOTE_FIELDS order, deal id, the stale
     generation they were computed from), in one statement; returns how many deals took them.
 
     Each row is written only if its stale generation is still the one we computed from: a deal
@@ -77,7 +75,7 @@ def write_figures(rows: list[tuple[list, int, int]], now) -> int:
     with transaction.atomic():
         return update_where(
             Deal,
-            QUOTE_FIELDS,
+            Deal.QUOTE_FIELDS,
             ["id", "stale_generation"],
             [[*values, deal_id, generation] for values, deal_id, generation in rows],
             same=computed_marks(now),

@@ -186,6 +186,16 @@ def factor_order_statistics(
     return _frozen(np.partition(lognormal_factors(seed, draws, coordinate, cv), ranks)[list(ranks)])
 
 
+# The bank itself, as defined here (a test may put another `uniforms` in place).
+_BANK = (uniforms, standard_normals, lognormal_factors, beta_rates, factor_order_statistics)
+
+
+def forget_draws() -> None:
+    """Empty the bank of draws kept between quotes: the next quotes draw from `uniforms` afresh."""
+    for kept in _BANK:
+        kept.cache_clear()
+
+
 class _Coordinates(NamedTuple):
     """The coordinate of the sequence each uncertain input of a shape draws from (None: certain)."""
 

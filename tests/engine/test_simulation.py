@@ -206,7 +206,25 @@ def test_two_inputs_draw_once_from_every_cell_of_their_grid():
     assert len(set(zip(first.tolist(), second.tolist(), strict=True))) == 64 * 64
 
 
-def test_the_draws_come_closer_to_the_true_figures_than_as_many_random_draws(monkeypatch):
+@pytest.fixture
+def random_draws(monkeypatch):
+    """Switches the engine to independent random draws when called (plain Monte Carlo); the bank
+    drawn from either source is forgotten afterwards, whatever happens."""
+
+    def switch() -> None:
+        monkeypatch.setattr(
+            simulation,
+            "uniforms",
+            lambda seed, draws, coordinate: np.random.default_rng([seed, coordinate]).random(draws),
+        )
+        simulation.forget_draws()
+
+    yield switch
+    monkeypatch.undo()
+    simulation.forget_draws()
+
+
+def test_the_draws_come_closer_to_the_true_figures_than_as_many_random_draws(random_draws):
     # The chapter's deal with an uncertain volume and uncertain costs, over 24 seeds: the margin's
     # P10 and P50 and the probability below a 0.69 floor, against their values at 2^18 draws.
     names = ("margin_p10", "margin_p50", "probability_below_floor")
@@ -222,22 +240,6 @@ def test_the_draws_come_closer_to_the_true_figures_than_as_many_random_draws(mon
         return np.sqrt(np.mean([(figures(draws, seed) - truth) ** 2 for seed in range(1, 25)], axis=0))
 
     sequence = error(2048)
-    monkeypatch.setattr(
-        simulation,
-        "uniforms",
-        lambda seed, draws, coordinate: np.random.default_rng([seed, coordinate]).random(draws),
-    )
-    for kept in (
-        simulation.standard_normals,
-        simulation.lognormal_factors,
-        simulation.factor_order_statistics,
-    ):
-        kept.cache_clear()
+    random_draws()
     random = error(2048)
-    for kept in (
-        simulation.standard_normals,
-        simulation.lognormal_factors,
-        simulation.factor_order_statistics,
-    ):
-        kept.cache_clear()
     assert (sequence < random).all(), dict(zip(names, zip(sequence, random, strict=True), strict=True))

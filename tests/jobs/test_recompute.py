@@ -13,7 +13,7 @@ from django.db import connection
 from deals import jobs, recompute, tasks
 from deals.models import Deal, JobRun
 from deals.quoting import quote_inputs
-from deals.recompute import CHUNK_SIZE, FIGURE_FIELDS, QUOTE_FIELDS, figure_values, recompute_deals
+from deals.recompute import CHUNK_SIZE, FIGURE_FIELDS, figure_values, recompute_deals
 from deals.services import deal_update
 from pricing import services as pricing_services
 from pricing.engine import compute_quote
@@ -215,7 +215,7 @@ def test_the_stored_figures_are_the_engines_to_the_digit(book):
     inputs = quote_inputs(ids)
     for deal in Deal.objects.filter(pk__in=ids):
         expected = figure_values(compute_quote(inputs[deal.pk], histogram=False), None)
-        stored = [getattr(deal, name) for name in QUOTE_FIELDS]
+        stored = [getattr(deal, name) for name in Deal.QUOTE_FIELDS]
         assert stored == expected
         # The same digits, not just the same numbers: a bill of 12.30 is not stored as 12.3.
         assert [str(v) for v in stored] == [str(v) for v in expected]
