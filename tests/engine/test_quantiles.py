@@ -1,4 +1,4 @@
-"""Row percentiles by sample-and-bracket selection: bit for bit what np.partition row by row gives."""
+"""Row percentiles: bit for bit what np.partition row by row gives, but that a zero is always +0.0."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from pricing.engine import quantiles
 from pricing.engine.quantiles import from_order_statistics, percentile_ranks, row_percentiles
 
 DECILES = (10, 50, 90)
@@ -31,13 +30,13 @@ def reference(values: np.ndarray, qs: tuple[int, ...]) -> list[float]:
 
 
 def assert_as_reference(block: np.ndarray, qs: tuple[int, ...] = DECILES) -> None:
-    """Every float the same, zeros with the same sign, NaN where the reference has NaN."""
+    """Every float the same, NaN where the reference has NaN; a zero never negative (a report
+    showing -0.0000 would read as a loss)."""
     actual = row_percentiles(block, qs)
     expected = np.array([reference(row, qs) for row in block]).reshape(len(block), len(qs))
     assert actual.dtype == np.float64 and actual.shape == expected.shape
     assert np.array_equal(actual, expected, equal_nan=True)
-    numbers = ~np.isnan(expected)
-    assert np.array_equal(np.signbit(actual[numbers]), np.signbit(expected[numbers]))
+    assert not np.signbit(actual[actual == 0]).any()
 
 
 def lognormal(rows: int, n: int, seed: int = 7) -> np.ndarray:
@@ -65,20 +64,6 @@ def test_any_percentiles_give_the_reference(qs, n):
 def test_rows_of_either_sign_give_the_reference():
     block = np.random.default_rng(3).normal(0.0, 5.0, (16, 10_000))
     assert_as_reference(block, (0, 10, 50, 90, 100))
-
-
-def test_ordinary_draws_are_selected_without_partitioning_them(monkeypatch):
-    # np.partition is only for the odd row the sample misrepresents: at most a couple of these.
-    handed_over = []
-    partitioned = quantiles._partitioned
-
-    def counting(rows, ranks):
-        handed_over.append(len(rows))
-        return partitioned(rows, ranks)
-
-    monkeypatch.setattr(quantiles, "_partitioned", counting)
-    assert_as_reference(lognormal(64, 10_000, seed=11))
-    assert sum(handed_over) <= 2
 
 
 def test_many_percentiles_apart_give_the_reference():
@@ -123,7 +108,7 @@ def test_few_distinct_values_give_the_reference():
     assert_as_reference(block, (0, 10, 25, 50, 75, 90, 100))
 
 
-def test_zeros_of_both_signs_give_the_reference_sign():
+def test_zeros_of_either_sign_give_a_positive_zero():
     rng = np.random.default_rng(4)
     mixed = rng.choice([-0.0, 0.0, 1.0, -1.0], size=(10, 10_000), p=[0.3, 0.3, 0.2, 0.2])
     negative = rng.choice([-0.0, 1.0, -1.0], size=(10, 10_000), p=[0.6, 0.2, 0.2])
@@ -153,7 +138,7 @@ def test_a_row_with_nan_gives_whatever_the_reference_gives():
 
 
 # ---------------------------------------------------------------------------------------
-# Unrepresentative samples
+# Orders and extremes
 
 
 def test_sorted_rows_give_the_reference():
@@ -193,7 +178,6 @@ def test_one_row_broadcast_to_many_and_strided_rows_give_the_reference():
 
 
 def test_a_block_gives_the_same_whatever_was_computed_before():
-    # Scratch arrays are kept between calls: a smaller block after a larger one must not see its rest.
     small, large = lognormal(3, 9_000, seed=1), lognormal(40, 12_000, seed=2)
     first = row_percentiles(small, DECILES)
     row_percentiles(large, (5, 95))
