@@ -120,8 +120,18 @@ def _check_decimals(obj: Any, errors: _Errors, skip: frozenset[int] = frozenset(
 # Parts of inputs already found valid, by identity: the deals of a batch share their plan's
 # components, work units and risk adjustments (immutable tuples), which need checking once. The
 # parts are kept alive here so that their ids cannot be reused.
-_VALID_SHARED: dict[tuple[int, ...], tuple] = {}
+_VALID_SHARED: dict[tuple[int, ...], _KnownParts] = {}
 VALID_SHARED_SIZE = 256
+
+
+@dataclasses.dataclass(frozen=True)
+class _KnownParts:
+    """Shared parts found valid, with what deals derive from them alone: the work units by code,
+    and the adjustments each risk selection applies (deals share a handful of selections)."""
+
+    parts: tuple
+    units: dict[str, WorkUnitSpec]
+    applied: dict[RiskSelection, AppliedRisk]
 
 
 def _shared_parts(quote: QuoteInput) -> tuple:
@@ -134,9 +144,9 @@ def validate(quote: QuoteInput) -> AppliedRisk:
     errors = _Errors()
     shared = _shared_parts(quote)
     key = tuple(map(id, shared))
-    known = key in _VALID_SHARED
+    known = _VALID_SHARED.get(key)
     _check_decimals(quote, errors, skip=frozenset(key) if known else frozenset())
-    _check_enums(quote, errors, known)
+    _check_enums(quote, errors, known is not None)
     errors.raise_if_any()
 
     if quote.currency != quote.plan_currency:
@@ -165,10 +175,11 @@ def validate(quote: QuoteInput) -> AppliedRisk:
         if len(rows) > MAX_ROWS:
             errors.add(field, f"at most {MAX_ROWS} (got {len(rows)}).")
 
-    units = {w.code: w for w in quote.work_units}
+    units = known.units if known else {w.code: w for w in quote.work_units}
     volume_units = [v.work_unit for v in quote.volumes]
-    for unit in sorted({u for u in volume_units if volume_units.count(u) > 1}):
-        errors.add(f"volumes[{unit}]", "give one expected volume per work unit.")
+    if len(set(volume_units)) < len(volume_units):
+        for unit in sorted({u for u in volume_units if volume_units.count(u) > 1}):
+            errors.add(f"volumes[{unit}]", "give one expected volume per work unit.")
     # Field names are spelt out only for a volume or cost line that has something to refuse.
     for volume in quote.volumes:
         if volume.work_unit not in units or volume.monthly_quantity < 0 or volume.cv < 0:
@@ -192,7 +203,7 @@ def validate(quote: QuoteInput) -> AppliedRisk:
     if not known and all(type(part) is tuple for part in shared):  # a list could change later
         if len(_VALID_SHARED) >= VALID_SHARED_SIZE:
             _VALID_SHARED.clear()
-        _VALID_SHARED[key] = shared
+        _VALID_SHARED[key] = _KnownParts(shared, units, {})
     return risk
 
 
@@ -219,7 +230,7 @@ def _check_enums(quote: QuoteInput, errors: _Errors, known: bool) -> None:
             errors.add(f"risk_adjustments[{index}].kind", "must be a RiskKind member.")
 
 
-def _validate_risk(quote: QuoteInput, errors: _Errors, known: bool) -> AppliedRisk:
+def _validate_risk(quote: QuoteInput, errors: _Errors, known: _KnownParts | None) -> AppliedRisk:
     for adjustment in () if known else quote.risk_adjustments:
         field = f"risk_adjustments[{adjustment.kind}.{adjustment.option}]"
         errors.non_negative(adjustment.price_uplift_pct, f"{field}.price_uplift_pct")
@@ -230,13 +241,28 @@ def _validate_risk(quote: QuoteInput, errors: _Errors, known: bool) -> AppliedRi
                 f"{field}.discount_pct",
                 f"must be between 0 and 100 (got {adjustment.discount_pct}).",
             )
-    chosen = applicable(quote.risk_adjustments, quote.risk_selection)
+    chosen = _applied(quote, known)
     if chosen.discount_pct > HUNDRED:
         errors.add(
             "risk_selection",
             f"the chosen adjustments discount {chosen.discount_pct}% in total; at most 100.",
         )
     return chosen
+
+
+def _applied(quote: QuoteInput, known: _KnownParts | None) -> AppliedRisk:
+    """The adjustments the deal's selection applies, worked out once per selection of known
+    adjustments (a selection of the right type is hashable; any other is worked out each time)."""
+    selection = quote.risk_selection
+    if known is None or type(selection) is not RiskSelection:
+        return applicable(quote.risk_adjustments, selection)
+    try:
+        return known.applied[selection]
+    except KeyError:
+        chosen = known.applied[selection] = applicable(quote.risk_adjustments, selection)
+        return chosen
+    except TypeError:  # a field of the selection holds an unhashable value
+        return applicable(quote.risk_adjustments, selection)
 
 
 def _validate_component(component: PriceComponent, units: dict[str, WorkUnitSpec], errors: _Errors) -> None:

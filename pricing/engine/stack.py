@@ -29,13 +29,28 @@ class StackRates:
     discount: Any
 
 
+# Rates already worked out, by the applied risk's identity and the discount (validation shares
+# one applied risk among the deals of a selection, and deals share a few discounts). The risk is
+# kept with its rates so that its id cannot be reused.
+_RATES: dict[tuple[int, Decimal], tuple[AppliedRisk, StackRates]] = {}
+RATES_SIZE = 4096
+
+
 def stack_rates(risk: AppliedRisk, discount_pct: Decimal) -> StackRates:
-    return StackRates(
+    key = (id(risk), discount_pct)
+    kept = _RATES.get(key)
+    if kept is not None and kept[0] is risk:
+        return kept[1]
+    rates = StackRates(
         uplift=risk.uplift_pct / HUNDRED,
         fee=risk.fee,
         confidence=risk.discount_pct / HUNDRED,
         discount=discount_pct / HUNDRED,
     )
+    if len(_RATES) >= RATES_SIZE:
+        _RATES.clear()
+    _RATES[key] = (risk, rates)
+    return rates
 
 
 @dataclass(frozen=True)

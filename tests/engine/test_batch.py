@@ -10,7 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pricing.engine import EngineInputError, compute_quote, compute_quotes
+from pricing.engine import quote as quote_module
 from pricing.engine import simulation as simulation_module
+from pricing.engine import stack as stack_module
 from pricing.engine.types import (
     ChargeModel,
     QuoteInput,
@@ -81,6 +83,22 @@ def test_deals_of_one_shape_get_the_figures_they_get_alone(batch):
 @given(st.lists(deals(draws=32), min_size=1, max_size=6))
 def test_deals_of_different_shapes_get_the_figures_they_get_alone(batch):
     assert same(compute_quotes(batch, histogram=False), one_by_one(batch))
+
+
+def from_a_cold_start(quote: QuoteInput):
+    """The quote with nothing kept from earlier quotes: no plan parts known valid, no rates."""
+    quote_module._VALID_SHARED.clear()
+    stack_module._RATES.clear()
+    return one_by_one([quote])[0]
+
+
+@FAST
+@given(deals_of_one_shape())
+def test_what_deals_of_one_plan_share_is_worked_out_for_each_ones_choices(batch):
+    # Validation keeps, per plan, the adjustments each risk selection applies, and the price stack
+    # the rates of each applied risk and discount: later deals must get their own, not the first's.
+    again = batch + batch[::-1]
+    assert same(compute_quotes(again, histogram=False), [from_a_cold_start(q) for q in again])
 
 
 @FAST
