@@ -335,10 +335,16 @@ def _simulate_block(
         margin[unpaid] = np.where(cost[unpaid] > 0, MARGIN_FLOOR_CLIP, 0.0)
     np.clip(margin, MARGIN_FLOOR_CLIP, 1.0, out=margin)
 
-    margin_pct = row_percentiles(margin, PERCENTILES)
+    below = true_counts(margin < _column([q.margin_floor for q in quotes])).tolist()
+    if histogram:
+        # Rounded so that a margin constant but for float noise (a few ulps apart) makes one
+        # bar instead of bins too narrow to draw.
+        bars = [np.histogram(np.round(row, HISTOGRAM_PLACES), bins=settings.histogram_bins) for row in margin]
+    # The margin's draws are counted above: their order within each row may change now.
+    margin_pct = row_percentiles(margin, PERCENTILES, overwrite=True)
     driver = _bill_driver(first, layouts[0][0])
     if driver is None:
-        bill_pct = row_percentiles(bill, PERCENTILES)
+        bill_pct = row_percentiles(bill, PERCENTILES, overwrite=True)
     else:
         # The bill grows with one uncertain volume alone: its order statistics are the bills at
         # that volume's order statistics, which the bank knows, so no selection over the draws.
@@ -350,17 +356,13 @@ def _simulate_block(
             seed, n, coordinates.volumes[position], volume.cv, ranks
         )
         bill_pct = from_order_statistics(bills(at_ranks, (rows, len(ranks))), n, PERCENTILES)
-    below = true_counts(margin < _column([q.margin_floor for q in quotes])).tolist()
     # Python floats format faster than NumPy's, one row at a time.
     margins, bills = margin_pct.tolist(), bill_pct.tolist()
     results = []
     for row in range(rows):
         edges, counts = ((), ())
         if histogram:
-            # Rounded so that a margin constant but for float noise (a few ulps apart) makes one
-            # bar instead of bins too narrow to draw.
-            draws = np.round(margin[row], HISTOGRAM_PLACES)
-            bins, bin_edges = np.histogram(draws, bins=settings.histogram_bins)
+            bins, bin_edges = bars[row]
             edges = tuple(_to_decimal(e, RATIO_STEP) for e in bin_edges)
             counts = tuple(int(c) for c in bins)
         results.append(

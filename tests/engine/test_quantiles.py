@@ -200,6 +200,20 @@ def test_the_block_is_left_as_it_was():
     assert np.array_equal(block, before)
 
 
+def test_a_block_that_may_be_overwritten_gives_the_same_and_keeps_its_values():
+    block = lognormal(6, 4_096)
+    work = block.copy()
+    assert np.array_equal(row_percentiles(work, DECILES, overwrite=True), row_percentiles(block, DECILES))
+    assert np.array_equal(np.sort(work, axis=1), np.sort(block, axis=1))  # only their order moved
+    # One that cannot be written in place (a broadcast view, a column slice) is copied instead.
+    shared = np.broadcast_to(block[0], (3, 4_096))
+    assert np.array_equal(row_percentiles(shared, DECILES, overwrite=True), row_percentiles(shared, DECILES))
+    strided = block[:, ::2]
+    assert np.array_equal(
+        row_percentiles(strided, DECILES, overwrite=True), row_percentiles(strided, DECILES)
+    )
+
+
 def test_order_statistics_found_elsewhere_give_the_same_percentiles():
     # The simulation also knows some order statistics without selecting them (a bill that grows
     # with one volume): they interpolate exactly as a row's would.
