@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -156,6 +157,7 @@ DEAL_TERMS = (
     "confidence_tier",
 )
 RISK_CHOICES = ("review_level", "indemnity", "compliance_tier", "confidence_tier")
+_risk_choices = itemgetter(*RISK_CHOICES)
 # (work unit id, monthly quantity, cv) and (work unit id, category, unit cost or None, cv or None)
 VolumeRow = tuple[int, Decimal, Decimal]
 CostLineRow = tuple[int, str, Decimal | None, Decimal | None]
@@ -227,7 +229,7 @@ class QuoteAssembler:
         return self._catalog_lines[key]
 
     def risk_selection(self, terms: dict) -> RiskSelection:
-        choices = tuple(terms[name] for name in RISK_CHOICES)
+        choices = _risk_choices(terms)
         if choices not in self._risk_selections:
             self._risk_selections[choices] = RiskSelection(**dict(zip(RISK_CHOICES, choices, strict=True)))
         return self._risk_selections[choices]
@@ -249,7 +251,11 @@ class QuoteAssembler:
                     }
                 )
             lines.append(line)
-        unit_ids = pricing.work_unit_ids.union(v[0] for v in volumes).union(c[0] for c in cost_lines)
+        used = {row[0] for row in volumes}
+        used.update(row[0] for row in cost_lines)
+        # Most deals use only their plan's work units: its set (whose hash is kept) finds their specs.
+        plan_units = pricing.work_unit_ids
+        unit_ids = plan_units if used <= plan_units else plan_units | used
         return QuoteInput(
             currency=terms["currency"],
             plan_currency=pricing.plan_currency,
@@ -287,19 +293,19 @@ def quote_inputs_for(deals: list[dict]) -> dict[int, QuoteInput | EngineInputErr
     # Each deal's rows in the order of the models' own ordering (by work unit, then category),
     # without the join and sort by deal that it would add.
     volumes: dict[int, list[VolumeRow]] = defaultdict(list)
-    for deal_id, *row in fetched_rows(
+    for row in fetched_rows(
         DealVolume.objects.filter(deal_id__in_batch=ids)
         .order_by("work_unit__name", "work_unit_id")
         .values_list("deal_id", "work_unit_id", "monthly_quantity", "cv")
     ):
-        volumes[deal_id].append(tuple(row))
+        volumes[row[0]].append(row[1:])
     cost_lines: dict[int, list[CostLineRow]] = defaultdict(list)
-    for deal_id, *row in fetched_rows(
+    for row in fetched_rows(
         DealCostLine.objects.filter(deal_id__in_batch=ids)
         .order_by("work_unit__name", "work_unit_id", "category")
         .values_list("deal_id", "work_unit_id", "category", "unit_cost", "cv")
     ):
-        cost_lines[deal_id].append(tuple(row))
+        cost_lines[row[0]].append(row[1:])
     pricing = version_pricing(
         PlanVersion.objects.filter(id__in={d["plan_version_id"] for d in deals}).select_related("plan")
     )
