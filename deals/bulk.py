@@ -98,13 +98,16 @@ def update_where(
             )
             return cursor.rowcount
     names = [f"c{index}" for index in range(len(targets))]
-    # %b: the arrays go in PostgreSQL's binary format, which psycopg writes without quoting and
-    # escaping every value as text. Decimals go as their text (psycopg's binary numeric is built in
-    # Python, value by value) and are cast to the column's type by PostgreSQL.
-    decimal = [f.get_internal_type() == "DecimalField" for f in targets]
+    # A column of numbers goes as one array literal, '{1.50,NULL,2}', which PostgreSQL parses and
+    # casts to the column's type: joining their text is one C-level pass, where psycopg would dump
+    # them one by one in Python. Any other column goes as a binary array (%b), which psycopg writes
+    # without quoting and escaping every value as text.
+    literal = [_numbers(column) for column in values]
     arrays = ", ".join(
-        f"%b::text[]::{f.cast_db_type(connection)}[]" if d else f"%b::{f.cast_db_type(connection)}[]"
-        for f, d in zip(targets, decimal, strict=True)
+        f"%s::text::{f.cast_db_type(connection)}[]"
+        if text is not None
+        else f"%b::{f.cast_db_type(connection)}[]"
+        for f, text in zip(targets, literal, strict=True)
     )
     assignments = ", ".join(
         [*(f"{c} = v.{n}" for c, n in zip(set_columns, names, strict=False)), *shared_assignments]
@@ -113,10 +116,7 @@ def update_where(
         f"{table}.{c} = v.{n}" for c, n in zip(key_columns, names[len(fields) :], strict=True)
     )
     query = f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}) WHERE {matches}"
-    column_values = [
-        [None if v is None else str(v) for v in column] if d else column
-        for column, d in zip(values, decimal, strict=True)
-    ]
+    column_values = [column if text is None else text for column, text in zip(values, literal, strict=True)]
     params = [*shared_values, *column_values]
     # Django's cursors bind parameters on the client, as text; this one binds them on the server,
     # wrapped as Django wraps its own (errors, query logging).
@@ -125,3 +125,14 @@ def update_where(
     with wrap(psycopg.Cursor(connection.connection)) as cursor:
         cursor.execute(query, params)
         return cursor.rowcount
+
+
+NUMBERS = frozenset({Decimal, int, type(None)})
+
+
+def _numbers(column: list) -> str | None:
+    """A column of Decimals and ints (None for NULL) as PostgreSQL's array literal; None for any
+    other column. A number's text has no comma, brace, quote or space to escape."""
+    if not set(map(type, column)) <= NUMBERS:  # a bool is no number here: its text is True
+        return None
+    return "{" + ",".join("NULL" if value is None else str(value) for value in column) + "}"
