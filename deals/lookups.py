@@ -13,6 +13,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject, IntegerField
 from django.db.models.lookups import In
 
+BIGINT = 1 << 63
+
 
 class InBatch(In):
     lookup_name = "in_batch"
@@ -37,6 +39,11 @@ class InBatch(In):
         if not values:
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
+        if all(type(value) is int for value in values) and min(values) >= -BIGINT and max(values) < BIGINT:
+            # Ints as one array literal, '{1,2,3}': joining their text is one C-level pass, where
+            # the adapter would quote them one by one in Python. (Larger ones go as the adapter
+            # sends them, a numeric array that such a column never matches.)
+            return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, "{" + ",".join(map(str, values)) + "}")
         return f"{lhs} = ANY(%s)", (*lhs_params, values)
 
 

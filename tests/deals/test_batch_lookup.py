@@ -48,6 +48,9 @@ def test_on_postgresql_the_ids_go_as_one_array_parameter(deals):
         assert Deal.objects.filter(id__in_batch=ids).count() == 3
     assert "= ANY(" in queries.captured_queries[0]["sql"]
     assert "IN (" not in queries.captured_queries[0]["sql"]
+    # Ids go as one literal of bigints; one beyond that type still finds nothing rather than failing.
+    assert Deal.objects.filter(id__in_batch=[ids[0], 2**63, -(2**63) - 1]).count() == 1
+    assert DealVolume.objects.filter(deal_id__in_batch=[*ids, 10**20]).count() == DealVolume.objects.count()
 
 
 def test_fetched_rows_are_the_rows_django_gives(deals):
