@@ -69,7 +69,8 @@ class CatalogCosts:
     """The catalog's expected cost per (work unit, category), with model costs at today's rate."""
 
     def __init__(self, work_unit_ids: Iterable[int], on: date | None = None):
-        components = list(CostComponent.objects.filter(work_unit_id__in=set(work_unit_ids)))
+        # One per (work unit, category): no order needed (the models' own joins work units for it).
+        components = list(CostComponent.objects.filter(work_unit_id__in=set(work_unit_ids)).order_by())
         self.rates = rates_in_force(
             (c.model_name for c in components if c.model_name), on or timezone.localdate()
         )
@@ -177,15 +178,20 @@ class VersionPricing:
 def version_pricing(versions: Iterable[PlanVersion]) -> dict[int, VersionPricing]:
     """The engine's view of each plan version (loaded with its plan), in two more queries."""
     versions = list(versions)
+    # Each version's rows in the models' own order within a version, by the version's id rather
+    # than through its plan: the same rows per version without joining and sorting plans.
     components: dict[int, list[PriceComponentRow]] = defaultdict(list)
     for row in (
         PriceComponentRow.objects.filter(version__in=versions)
+        .order_by("version_id", "position", "id")
         .select_related("work_unit")
         .prefetch_related(Prefetch("tiers", queryset=PriceTier.objects.order_by("lower")))
     ):
         components[row.version_id].append(row)
     risks: dict[int, list[RiskAdjustmentRow]] = defaultdict(list)
-    for risk in RiskAdjustmentRow.objects.filter(version__in=versions):
+    for risk in RiskAdjustmentRow.objects.filter(version__in=versions).order_by(
+        "version_id", "kind", "option"
+    ):
         risks[risk.version_id].append(risk)
     return {
         version.pk: VersionPricing(
