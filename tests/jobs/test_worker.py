@@ -220,6 +220,13 @@ def worker_children(pid: int) -> set[int]:
         return {int(child) for child in children.read().split()}
 
 
+def cpu_seconds(pid: int) -> float:
+    """The processor time a process has used (user and system)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @pytest.mark.postgres
 def test_a_chunk_whose_worker_is_killed_is_redelivered_and_ends_as_an_undisturbed_run(
     people, redis_url, settings, tmp_path
@@ -227,9 +234,10 @@ def test_a_chunk_whose_worker_is_killed_is_redelivered_and_ends_as_an_undisturbe
     """A worker process (prefork, as in production) killed mid-chunk: the message goes back to
     the queue (acks late, rejected on a lost worker), a new process takes it, and the figures are
     those of an undisturbed run."""
-    # The engine's largest simulation over a hundred deals: the chunk takes several seconds even
-    # on a fast machine (the deals share their draws, not the work on them), so the kill below
-    # always lands inside it.
+    # The engine's largest simulation over a hundred deals: the chunk takes a second or more of
+    # processor time even on a fast machine (the deals share their draws, not the work on them).
+    # The kill lands once the worker's process has computed for a fraction of that, however fast
+    # the machine is.
     settings.SIMULATION_DRAWS = draws = 1_000_000
     deals = deals_on(model_plan("gpt-k"), CHUNK, owner=people["seller"])
     db = connection.settings_dict
@@ -253,7 +261,12 @@ def test_a_chunk_whose_worker_is_killed_is_redelivered_and_ends_as_an_undisturbe
 
             eventually(lambda: queued(app) == 0 and worker_children(process.pid), timeout=60)
             (child,) = worker_children(process.pid)
-            time.sleep(2)  # well inside the chunk's compute
+
+            def computing():
+                """the worker's process is inside the chunk's compute"""
+                return cpu_seconds(child) >= 0.3  # a forked process starts at none
+
+            eventually(computing, timeout=60)
             run.refresh_from_db()
             assert run.progress_done == 0
             os.kill(child, signal.SIGKILL)
