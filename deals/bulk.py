@@ -98,11 +98,10 @@ def update_where(
             )
             return cursor.rowcount
     names = [f"c{index}" for index in range(len(targets))]
-    # A column of numbers goes as one array literal, '{1.50,NULL,2}', which PostgreSQL parses and
-    # casts to the column's type: joining their text is one C-level pass, where psycopg would dump
-    # them one by one in Python. Any other column goes as a binary array (%b), which psycopg writes
-    # without quoting and escaping every value as text.
-    literal = [_numbers(column) for column in values]
+    # A column of numbers goes as one array literal (number_array), which PostgreSQL parses and
+    # casts to the column's type. Any other column goes as a binary array (%b), which psycopg
+    # writes without quoting and escaping every value as text.
+    literal = [number_array(column) for column in values]
     arrays = ", ".join(
         f"%s::text::{f.cast_db_type(connection)}[]"
         if text is not None
@@ -130,9 +129,10 @@ def update_where(
 NUMBERS = frozenset({Decimal, int, type(None)})
 
 
-def _numbers(column: list) -> str | None:
-    """A column of Decimals and ints (None for NULL) as PostgreSQL's array literal; None for any
-    other column. A number's text has no comma, brace, quote or space to escape."""
+def number_array(column: list) -> str | None:
+    """A column of Decimals and ints (None for NULL) as PostgreSQL's array literal, '{1.50,NULL,2}';
+    None for any other column. Joining their text is one C-level pass, where psycopg would dump
+    them one by one in Python; a number's text has no comma, brace, quote or space to escape."""
     if not set(map(type, column)) <= NUMBERS:  # a bool is no number here: its text is True
         return None
     return "{" + ",".join("NULL" if value is None else str(value) for value in column) + "}"

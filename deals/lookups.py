@@ -13,6 +13,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject, IntegerField
 from django.db.models.lookups import In
 
+from deals.bulk import number_array
+
 BIGINT = 1 << 63
 
 
@@ -40,10 +42,9 @@ class InBatch(In):
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
         if all(type(value) is int for value in values) and min(values) >= -BIGINT and max(values) < BIGINT:
-            # Ints as one array literal, '{1,2,3}': joining their text is one C-level pass, where
-            # the adapter would quote them one by one in Python. (Larger ones go as the adapter
-            # sends them, a numeric array that such a column never matches.)
-            return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, "{" + ",".join(map(str, values)) + "}")
+            # One literal rather than a list the adapter dumps value by value. (Larger ints go as
+            # the adapter sends them, a numeric array that such a column never matches.)
+            return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, number_array(values))
         return f"{lhs} = ANY(%s)", (*lhs_params, values)
 
 
