@@ -51,10 +51,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from deals import demo
 from deals.models import Customer, Deal, DealCostLine, DealVolume
 from deals.selectors import deals_visible_to
 from deals.serializers import DealSerializer, QuotePreviewSerializer, deal_queryset
+from demo.catalog import create_catalog, create_users
 from pricing.engine import compute_quote
 from pricing.engine.types import CostCategory
 from proofs.ingestion import MAX_RECORDS, ingest_performed_work
@@ -77,8 +77,8 @@ def timed(action) -> tuple[float, object]:
 
 def build(count: int):
     """Demo users and catalog through the services; `count` deals bulk-created on one plan."""
-    users = demo.create_users()
-    units, versions = demo.create_catalog()
+    users = create_users()
+    units, versions = create_catalog()
     version, unit = versions[PLAN], units[UNIT]
     customers = Customer.objects.bulk_create(Customer(name=f"Customer {i}") for i in range(200))
     sellers = [users["seller"], users["seller2"]]

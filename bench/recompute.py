@@ -79,7 +79,8 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
 
 def plan_on(model_name: str, index: int):
     """A published plan: a platform fee and a per-ticket price on a work unit using `model_name`."""
-    pricing_services.model_rate_change(
+    pricing_services.model_rate_create(
+        actor=None,
         model_name=model_name,
         input_per_million=D("3.00"),
         output_per_million=D("12.00"),
@@ -106,7 +107,7 @@ def plan_on(model_name: str, index: int):
         cv=D("0.3"),
     )
     plan = PricingPlan.objects.create(code=f"bench-{index}", name=f"Bench plan {index}")
-    version = pricing_services.plan_version_create_draft(plan=plan)
+    version = pricing_services.plan_version_create_draft(actor=None, plan=plan)
     version.margin_floor = D("0.55")
     version.save()
     PriceComponent.objects.create(
@@ -120,7 +121,7 @@ def plan_on(model_name: str, index: int):
         work_unit=unit,
         amount=D("1.10"),
     )
-    return pricing_services.plan_version_publish(version=version), unit
+    return pricing_services.plan_version_publish(actor=None, version=version), unit
 
 
 def build(count: int) -> None:
@@ -237,7 +238,8 @@ def naive_loop(sample: int) -> int:
 
 
 def model_rate_change() -> int:
-    pricing_services.model_rate_change(
+    pricing_services.model_rate_create(
+        actor=None,
         model_name="bench-hot",
         input_per_million=D("4.00"),
         output_per_million=D("16.00"),

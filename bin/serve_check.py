@@ -121,7 +121,7 @@ def catalog():
     plan, created = PricingPlan.objects.get_or_create(code=PLAN, defaults={"name": "Serve check plan"})
     version = plan.versions.filter(status="published").first()
     if version is None:
-        draft = pricing_services.plan_version_create_draft(plan=plan)
+        draft = pricing_services.plan_version_create_draft(actor=None, plan=plan)
         PriceComponent.objects.create(
             version=draft,
             code="usage",
@@ -130,7 +130,7 @@ def catalog():
             work_unit=unit,
             amount=D("1.10"),
         )
-        version = pricing_services.plan_version_publish(version=draft)
+        version = pricing_services.plan_version_publish(actor=None, version=draft)
     return unit, version
 
 

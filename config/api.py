@@ -15,19 +15,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, pagination, permissions, status, throttling
+from rest_framework import exceptions, pagination, permissions, throttling
 from rest_framework.settings import api_settings
 
-NON_FIELD = "non_field_errors"
+from core.errors import DomainError
 
-# A refused domain action (deals.errors.DealError) carries a code; this is its HTTP status.
-DOMAIN_STATUS = {
-    "forbidden": status.HTTP_403_FORBIDDEN,
-    "not_found": status.HTTP_404_NOT_FOUND,
-    "stale": status.HTTP_409_CONFLICT,
-    "invalid_transition": status.HTTP_409_CONFLICT,
-    "conflict": status.HTTP_409_CONFLICT,
-}
+NON_FIELD = "non_field_errors"
 
 
 ERROR_SCHEMA = {
@@ -50,12 +43,13 @@ ERROR_SCHEMA = {
 }
 
 
-class DomainError(exceptions.APIException):
+class DomainAPIError(exceptions.APIException):
     """A Django ValidationError (the services' refusal) as an API error."""
 
     def __init__(self, error: DjangoValidationError):
-        code = getattr(error, "code", None) or "invalid"
-        self.status_code = DOMAIN_STATUS.get(code, status.HTTP_400_BAD_REQUEST)
+        error = DomainError.from_validation(error)
+        code = error.code
+        self.status_code = error.status
         if hasattr(error, "error_dict"):
             detail = {
                 NON_FIELD if k == "__all__" else k.removesuffix(".__all__"): v
@@ -89,7 +83,7 @@ def field_errors(detail: Any, path: str = "") -> Iterator[tuple[str, list[str]]]
 
 
 def error_code(exc: exceptions.APIException) -> str:
-    if isinstance(exc, DomainError):
+    if isinstance(exc, DomainAPIError):
         return exc.code
     if isinstance(exc, exceptions.ValidationError):
         return "invalid"
@@ -101,7 +95,7 @@ def exception_handler(exc, context):
     from rest_framework.views import exception_handler as drf_exception_handler
 
     if isinstance(exc, DjangoValidationError):
-        exc = DomainError(exc)
+        exc = DomainAPIError(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -112,7 +106,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     errors: dict[str, list[str]] = {}
-    if isinstance(exc, exceptions.ValidationError | DomainError):
+    if isinstance(exc, exceptions.ValidationError | DomainAPIError):
         for path, messages in field_errors(exc.detail):
             errors.setdefault(path, []).extend(messages)
         first_path, first = next(iter(errors.items()), (NON_FIELD, [exc.default_detail]))

@@ -35,9 +35,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "core",
     "pricing",
     "deals",
     "proofs",
+    "demo",
 ]
 
 MIDDLEWARE = [

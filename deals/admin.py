@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -7,17 +8,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from config.figures import money, percent
+from core.admin import AuditedAdmin
+from core.models import AuditEvent
 from deals import (
     admin_jobs,  # noqa: F401  (registers the flag, job-run and what-if admin)
     approvals,
     lifecycle,
     services,
 )
-from deals.admin_audit import AuditedAdmin
 from deals.models import (
     ApprovalRule,
     ApprovalStep,
-    AuditEvent,
     Customer,
     Deal,
     DealCostLine,
@@ -64,14 +65,14 @@ class RefuseHiddenObjectsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AuditedAdmin):
     list_display = ["name", "segment", "crm_id", "contact_name", "contact_email"]
     list_filter = ["segment"]
     search_fields = ["name", "crm_id", "contact_name", "contact_email"]
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdmin):
     list_display = ["name", "manager"]
     filter_horizontal = ["members"]
     list_select_related = ["manager"]
@@ -101,6 +102,19 @@ class DealCostLineInline(DealRowInline):
 
 
 FIGURE_FIELDS = [*Deal.QUOTE_FIELDS, "computed_at", "is_stale"]
+
+
+def kept_rows(formset) -> list[dict]:
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+def volumes_from(formset) -> dict:
+    return {row["work_unit"]: (row["monthly_quantity"], row["cv"]) for row in kept_rows(formset)}
+
+
+def cost_lines_from(formset) -> list[dict]:
+    fields = ["work_unit", "category", "unit_cost", "cv", "note"]
+    return [{name: row.get(name) for name in fields} for row in kept_rows(formset)]
 
 
 @admin.register(Deal)
@@ -196,29 +210,33 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
     def p10_margin(self, obj):
         return percent(obj.margin_p10)
 
-    # Writes go through the services.
+    # Writes go through the services: the form's cleaned data is handed over once every inline is
+    # valid, and the service writes the deal, its rows, its audit row and what the edit sets off.
 
     def save_model(self, request, obj, form, change):
-        if change:
-            self._before = services.snapshot_of(Deal.objects.get(pk=obj.pk), sorted(services.DEAL_FIELDS))
-            super().save_model(request, obj, form, change)
-            return
-        if not request.user.is_superuser:
-            obj.owner = request.user
-        services.deal_save_new(deal=obj, actor=request.user)
+        """Nothing is written before the inlines are valid; `save_related` hands all to the service."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if change:
-            services.deal_edited(
-                deal_id=form.instance.pk,
-                actor=request.user,
-                changed_fields=set(form.changed_data),
-                rows_changed=any(formset.has_changed() for formset in formsets),
-                before=self._before,
-            )
-        elif any(formset.has_changed() for formset in formsets):
-            services.deals_mark_stale(Deal.objects.filter(pk=form.instance.pk))
+        rows = {type(formset).model: formset for formset in formsets}
+        if not change:
+            deal = form.instance
+            if not request.user.is_superuser:
+                deal.owner = request.user
+            services.deal_save_new(deal=deal, actor=request.user, volumes=volumes_from(rows[DealVolume]))
+            return
+        cost_lines = rows.get(DealCostLine)
+        services.deal_update(
+            deal_id=form.instance.pk,
+            actor=request.user,
+            fields={name: form.cleaned_data[name] for name in form.changed_data},
+            volumes=volumes_from(rows[DealVolume]) if rows[DealVolume].has_changed() else None,
+            cost_lines=cost_lines_from(cost_lines) if cost_lines and cost_lines.has_changed() else None,
+        )
+        form.instance.refresh_from_db()
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inlines' rows were written by the service (its audit row lists them), not saved here.
+        return construct_change_message(form, [], add)
 
     def get_deleted_objects(self, objs, request):
         # The rows a draft takes with it (volumes, cost lines, evidence) go with the deal; who may

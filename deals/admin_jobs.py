@@ -2,7 +2,7 @@
 button with a live progress bar, flags (read-only: managers act on their own pages), and the
 schedules of django-celery-beat (whose forms are mended here to refuse bad input on its field).
 
-Also loads the cost what-if views of the pricing admin (`pricing.admin_whatif`).
+Also loads the cost what-if views of the pricing admin (`deals.admin_whatif`).
 """
 
 from celery.schedules import ParseException
@@ -17,10 +17,12 @@ from django.utils.html import format_html
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from deals import jobs
+from deals import (
+    admin_whatif,  # noqa: F401  (registers the what-if views)
+    jobs,
+)
 from deals.models import Flag, JobRun
 from deals.selectors import deals_visible_to
-from pricing import admin_whatif  # noqa: F401  (registers the what-if views)
 
 
 def percent(run: JobRun) -> int:

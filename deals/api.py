@@ -3,7 +3,7 @@ approval steps, flags and job runs.
 
 Views are thin: they pick the rows the user may see (`deals_visible_to`, the admin's own
 selector), check the model permissions the admin checks, validate with a serializer and call
-a service. A service's refusal (`DealError`) becomes the matching 4xx in `config.api`.
+a service. A service's refusal (`DomainError`) becomes the matching 4xx in `config.api`.
 """
 
 from __future__ import annotations

@@ -8,8 +8,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.audit import audit_record
+from core.errors import DomainError
 from deals import lifecycle
-from deals.errors import DealError, StaleDecision
+from deals.errors import StaleDecision
 from deals.models import ApprovalRule, ApprovalStep, Deal, Decision, QuoteSnapshot
 from deals.roles import in_group
 
@@ -109,14 +111,14 @@ def decide(*, step_id: int, actor, outcome: str, comment: str = "", seen_hash: s
             .get(pk=step_id)
         )
     except ApprovalStep.DoesNotExist:
-        raise DealError({"step": "No such approval step."}, code="not_found") from None
+        raise DomainError({"step": "No such approval step."}, code="not_found") from None
     deal = Deal.objects.select_for_update().get(pk=step.deal_id)
     if outcome not in Decision.Outcome.values:
-        raise DealError({"outcome": f"Choose one of {', '.join(Decision.Outcome.values)}."})
+        raise DomainError({"outcome": f"Choose one of {', '.join(Decision.Outcome.values)}."})
     if not in_group(actor, step.group.name):
-        raise DealError({"step": f"Only the {step.group.name} group decides this step."}, code="forbidden")
+        raise DomainError({"step": f"Only the {step.group.name} group decides this step."}, code="forbidden")
     if deal.owner_id == actor.pk:
-        raise DealError({"step": "Nobody approves their own deal."}, code="forbidden")
+        raise DomainError({"step": "Nobody approves their own deal."}, code="forbidden")
     if step.status != ApprovalStep.Status.PENDING:
         existing = Decision.objects.filter(step=step).select_related("actor").first()
         if existing:
@@ -130,13 +132,13 @@ def decide(*, step_id: int, actor, outcome: str, comment: str = "", seen_hash: s
     if seen_hash != step.snapshot.hash:
         raise StaleDecision("The deal changed since you loaded it; reload it and decide on the new figures.")
     if outcome != Decision.Outcome.APPROVE and not comment.strip():
-        raise DealError({"comment": "Say why: a comment is required to reject or request changes."})
+        raise DomainError({"comment": "Say why: a comment is required to reject or request changes."})
 
     is_last = not ApprovalStep.objects.filter(deal=deal, status=ApprovalStep.Status.WAITING).exists()
     if outcome == Decision.Outcome.APPROVE and is_last:
         gaps = evidence_acceptance_gaps(deal)
         if gaps:
-            raise DealError(
+            raise DomainError(
                 {"evidence": ["Final approval needs every required evidence item accepted."] + gaps}
             )
 
@@ -163,7 +165,7 @@ def decide(*, step_id: int, actor, outcome: str, comment: str = "", seen_hash: s
     }[outcome]
     step.decided_at = now
     step.save(update_fields=["status", "decided_at"])
-    lifecycle.audit(deal, actor, f"step_{step.status}", step=step.pk, group=step.group.name, comment=comment)
+    audit_record(deal, actor, f"step_{step.status}", step=step.pk, group=step.group.name, comment=comment)
 
     if outcome == Decision.Outcome.APPROVE:
         following = (

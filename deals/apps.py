@@ -6,4 +6,5 @@ class DealsConfig(AppConfig):
     name = "deals"
 
     def ready(self):
-        from deals import lookups  # noqa: F401  (registers `__in_batch`)
+        # Registers the `__in_batch` lookup and connects the catalog's signal.
+        from deals import lookups, receivers  # noqa: F401

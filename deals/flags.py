@@ -19,11 +19,13 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from config.figures import in_points, percent
+from core.audit import audit_record
+from core.errors import DomainError
+from core.models import AuditEvent
 from deals.bulk import update_where
 from deals.checks import has_rollback_path, missing_cost_lines
-from deals.errors import DealError
-from deals.lifecycle import CLOSED_STATES, audit
-from deals.models import EVIDENCE_JUDGED_STATES, AuditEvent, Deal, Flag
+from deals.lifecycle import CLOSED_STATES
+from deals.models import EVIDENCE_JUDGED_STATES, Deal, Flag
 from deals.recompute import chunks
 from deals.roles import MANAGER, in_group
 from deals.selectors import deals_visible_to
@@ -237,10 +239,10 @@ def team_of(manager) -> QuerySet:
 
 def managed_flag(actor, flag_id: int) -> Flag:
     if not is_manager(actor):
-        raise DealError({"flag": "Only a manager reviews flags."}, code="forbidden")
+        raise DomainError({"flag": "Only a manager reviews flags."}, code="forbidden")
     flag = flags_for_manager(actor).select_for_update().filter(pk=flag_id).first()
     if flag is None:
-        raise DealError({"flag": "No such flag on your team's deals."}, code="not_found")
+        raise DomainError({"flag": "No such flag on your team's deals."}, code="not_found")
     return flag
 
 
@@ -250,9 +252,9 @@ def flag_waive(*, flag_id: int, actor, waive_reason: str) -> Flag:
     flag = managed_flag(actor, flag_id)
     waive_reason = (waive_reason or "").strip()
     if not waive_reason:
-        raise DealError({"waive_reason": "Say why the flag is waived: a reason is required."})
+        raise DomainError({"waive_reason": "Say why the flag is waived: a reason is required."})
     if flag.status != S.OPEN:
-        raise DealError(
+        raise DomainError(
             {"flag": f"This flag is {flag.get_status_display().lower()}; only an open flag can be waived."}
         )
     deal = Deal.objects.only("id", "revision").get(pk=flag.deal_id)
@@ -260,7 +262,7 @@ def flag_waive(*, flag_id: int, actor, waive_reason: str) -> Flag:
     flag.waived_by, flag.waived_at = actor, timezone.now()
     flag.waive_reason, flag.waived_revision = waive_reason, deal.revision
     flag.save(update_fields=["status", "waived_by", "waived_at", "waive_reason", "waived_revision"])
-    audit(
+    audit_record(
         deal,
         actor,
         "flag_waived",
@@ -277,15 +279,15 @@ def flag_assign(*, flag_id: int, actor, assignee_id: int | None) -> Flag:
     """Give a live flag to a member of the manager's team (or take it back with None)."""
     flag = managed_flag(actor, flag_id)
     if flag.status == S.RESOLVED:
-        raise DealError({"flag": "This flag is resolved; there is nothing left to assign."})
+        raise DomainError({"flag": "This flag is resolved; there is nothing left to assign."})
     assignee = None
     if assignee_id is not None:
         assignee = team_of(actor).filter(pk=assignee_id).first()
         if assignee is None:
-            raise DealError({"assigned_to": "Assign the flag to a member of your team."})
+            raise DomainError({"assigned_to": "Assign the flag to a member of your team."})
     flag.assigned_to = assignee
     flag.save(update_fields=["assigned_to"])
-    audit(
+    audit_record(
         Deal.objects.only("id").get(pk=flag.deal_id),
         actor,
         "flag_assigned",

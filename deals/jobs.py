@@ -16,7 +16,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Least
 from django.utils import timezone
 
-from deals.lifecycle import audit
+from core.audit import audit_record
 from deals.models import Deal, JobRun
 from deals.recompute import CHUNK_SIZE, chunks, recompute_deals
 
@@ -117,7 +117,7 @@ def full_recompute_begin(*, actor, chunk_size: int = CHUNK_SIZE) -> tuple[JobRun
     ids = list(Deal.objects.order_by("id").values_list("id", flat=True))
     Deal.objects.all().mark_stale()
     run = JobRun.objects.create(job=RECOMPUTE_ALL, progress_total=len(ids))
-    audit(None, actor, "full_recompute_started", run=run.pk, deals=len(ids), chunk_size=chunk_size)
+    audit_record(None, actor, "full_recompute_started", run=run.pk, deals=len(ids), chunk_size=chunk_size)
     if not ids:
         run_finish(run.pk)
     return run, list(chunks(ids, chunk_size))

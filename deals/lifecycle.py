@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from deals.errors import DealError
-from deals.models import ApprovalStep, AuditEvent, Deal, QuoteSnapshot
+from core.audit import audit_record
+from core.errors import DomainError
+from deals.models import ApprovalStep, Deal, QuoteSnapshot
 
 S = Deal.Status
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -24,15 +25,11 @@ JUDGED_STATES = frozenset({S.SUBMITTED, S.APPROVED})
 CLOSED_STATES = frozenset({S.WON, S.LOST})
 
 
-def audit(deal: Deal | None, actor, action: str, **detail) -> AuditEvent:
-    return AuditEvent.objects.create(deal=deal, actor=actor, action=action, detail=detail)
-
-
 def transition(deal: Deal, to: str, *, actor, reason: str = "", **detail) -> Deal:
     """Move `deal` (locked by the caller) to `to`, or refuse if the lifecycle does not allow it."""
     source = deal.status
     if to not in TRANSITIONS[source]:
-        raise DealError(
+        raise DomainError(
             {"status": f"A {deal.get_status_display().lower()} deal cannot become {S(to).label.lower()}."},
             code="invalid_transition",
         )
@@ -41,10 +38,12 @@ def transition(deal: Deal, to: str, *, actor, reason: str = "", **detail) -> Dea
         changes["submitted_at"] = changes["updated_at"]
     updated = Deal.objects.filter(pk=deal.pk, status=source).update(**changes)
     if updated != 1:
-        raise DealError({"status": "The deal changed while you were acting on it; reload it."}, code="stale")
+        raise DomainError(
+            {"status": "The deal changed while you were acting on it; reload it."}, code="stale"
+        )
     for field, value in changes.items():
         setattr(deal, field, value)
-    audit(deal, actor, "status_changed", source=source, target=to, reason=reason, **detail)
+    audit_record(deal, actor, "status_changed", source=source, target=to, reason=reason, **detail)
     return deal
 
 
@@ -90,7 +89,9 @@ def freeze_snapshot(deal: Deal, *, actor) -> QuoteSnapshot:
             raise quote
         result = compute_quote(quote)
     except EngineInputError as error:
-        raise DealError({"quote": [f"{field}: {' '.join(m)}" for field, m in error.errors.items()]}) from None
+        raise DomainError(
+            {"quote": [f"{field}: {' '.join(m)}" for field, m in error.errors.items()]}
+        ) from None
     apply_result(deal, result, None, timezone.now())
     deal.save(update_fields=FIGURE_FIELDS)
     return QuoteSnapshot.objects.create(
@@ -113,15 +114,15 @@ def submit(*, deal_id: int, actor) -> Deal:
 
     deal = Deal.objects.select_for_update().select_related("plan_version__plan").get(pk=deal_id)
     if not can_act_as_owner(deal, actor):
-        raise DealError({"owner": "Only the deal's owner submits it."}, code="forbidden")
+        raise DomainError({"owner": "Only the deal's owner submits it."}, code="forbidden")
     if deal.status not in EDITABLE_STATES:
-        raise DealError({"status": f"A {deal.get_status_display().lower()} deal cannot be submitted."})
+        raise DomainError({"status": f"A {deal.get_status_display().lower()} deal cannot be submitted."})
     gaps = readiness_gaps(deal, missing_cost_lines([deal])[deal.pk])
     evidence = evidence_submission_gaps(deal)
     if evidence:
         gaps["evidence"] = evidence
     if gaps:
-        raise DealError(gaps, code="not_ready")
+        raise DomainError(gaps, code="not_ready")
     snapshot = freeze_snapshot(deal, actor=actor)
     transition(deal, S.SUBMITTED, actor=actor, reason="submitted for approval", snapshot=snapshot.hash)
     if not build_chain(deal, snapshot):
@@ -133,5 +134,5 @@ def submit(*, deal_id: int, actor) -> Deal:
 def close(*, deal_id: int, actor, won: bool) -> Deal:
     deal = Deal.objects.select_for_update().get(pk=deal_id)
     if not can_act_as_owner(deal, actor):
-        raise DealError({"owner": "Only the deal's owner closes it."}, code="forbidden")
+        raise DomainError({"owner": "Only the deal's owner closes it."}, code="forbidden")
     return transition(deal, S.WON if won else S.LOST, actor=actor, reason="closed")

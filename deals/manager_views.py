@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from config.figures import percent
-from deals.errors import DealError
+from core.errors import DomainError
 from deals.flags import flag_assign, flag_waive, flags_for_manager, is_manager, team_of
 from deals.models import Flag
 
@@ -146,7 +146,7 @@ def back(request) -> HttpResponseRedirect:
     return HttpResponseRedirect(target)
 
 
-def refused(request, error: DealError) -> HttpResponseRedirect:
+def refused(request, error: DomainError) -> HttpResponseRedirect:
     """The service's refusal, field by field, as messages on the page the manager came from."""
     if error.code == "not_found":
         raise Http404(error.messages[0])
@@ -167,7 +167,7 @@ def flag_assign_view(request, flag_id: int):
         return back(request)
     try:
         flag = flag_assign(flag_id=flag_id, actor=request.user, assignee_id=int(raw) if raw else None)
-    except DealError as error:
+    except DomainError as error:
         return refused(request, error)
     who = display_name(flag.assigned_to) if flag.assigned_to else "nobody"
     messages.success(request, f"{flag.get_reason_display()} on {flag.deal.name} assigned to {who}.")
@@ -181,7 +181,7 @@ def flag_waive_view(request, flag_id: int):
         flag = flag_waive(
             flag_id=flag_id, actor=request.user, waive_reason=request.POST.get("waive_reason", "")
         )
-    except DealError as error:
+    except DomainError as error:
         return refused(request, error)
     messages.success(
         request,

@@ -400,25 +400,6 @@ class Decision(models.Model):
         raise ValidationError("A decision is never deleted.")
 
 
-class AuditEvent(models.Model):
-    """Who did what to a deal, written in the same transaction as the change."""
-
-    # The trail outlives the deal it tells of.
-    deal = models.ForeignKey(Deal, on_delete=models.SET_NULL, related_name="audit_events", null=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    action = models.CharField(max_length=60)
-    detail = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-
-    def __str__(self):
-        return f"{self.action} on deal {self.deal_id}"
-
-
 class Flag(models.Model):
     class Reason(models.TextChoices):
         MISSING_OWNER = "missing_owner", "Missing owner"

@@ -59,8 +59,9 @@ def deal_review(deal: Deal, user) -> dict:
     A submitted deal is shown from its frozen snapshot (what the approvers judge); a draft
     from a live quote.
     """
+    from core.models import AuditEvent
     from deals.lifecycle import latest_snapshot
-    from deals.models import ApprovalStep, AuditEvent, Flag
+    from deals.models import ApprovalStep, Flag
     from deals.quoting import quote_inputs
     from deals.roles import group_names
     from pricing.engine import EngineInputError, compute_quote, to_primitive

@@ -9,7 +9,9 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from deals.errors import DealError
+from core.audit import audit_change, snapshot_of
+from core.errors import DomainError
+from deals.lifecycle import CLOSED_STATES, JUDGED_STATES, can_act_as_owner, return_to_draft
 from deals.models import Customer, Deal, DealCostLine, DealVolume
 from deals.recompute import chunks
 from pricing.engine.types import CostCategory
@@ -119,13 +121,11 @@ def deal_save_new(
 @transaction.atomic
 def deal_delete(*, deal_id: int, actor) -> None:
     """Only a draft is deleted, by its owner; the audit row outlives it."""
-    from deals.lifecycle import can_act_as_owner
-
     deal = Deal.objects.select_for_update().get(pk=deal_id)
     if not can_act_as_owner(deal, actor):
-        raise DealError({"owner": "Only the deal's owner deletes it."}, code="forbidden")
+        raise DomainError({"owner": "Only the deal's owner deletes it."}, code="forbidden")
     if deal.status != Deal.Status.DRAFT:
-        raise DealError({"status": "Only a draft deal can be deleted."})
+        raise DomainError({"status": "Only a draft deal can be deleted."})
     audit_change(
         actor=actor,
         instance=deal,
@@ -151,54 +151,17 @@ def deal_volumes_set(*, deal: Deal, volumes: dict[WorkUnit, tuple[Decimal, Decim
     )
 
 
-def snapshot_of(instance, fields) -> dict:
-    """Plain values of `fields` for the audit trail (ids for relations, strings for numbers)."""
-    values = {}
-    for name in fields:
-        field = instance._meta.get_field(name)
-        value = getattr(instance, field.attname)
-        values[name] = value if value is None or isinstance(value, bool | int | str) else str(value)
-    return values
-
-
-def audit_change(*, actor, instance, action: str, before: dict | None, after: dict | None, deal=None):
-    """Who changed which row, when, from what to what; in the caller's transaction."""
-    from deals.lifecycle import audit
-
-    changed = sorted(k for k in (after or before or {}) if (before or {}).get(k) != (after or {}).get(k))
-    return audit(
-        deal,
-        actor,
-        action,
-        object=instance._meta.label_lower,
-        id=instance.pk,
-        changed=changed,
-        before=before,
-        after=after,
-    )
-
-
 def edit_affects_price(changed_fields: set[str], rows_changed: bool) -> bool:
     return rows_changed or bool(changed_fields & PRICE_FIELDS)
 
 
-@transaction.atomic
-def deal_edited(*, deal_id: int, actor, changed_fields: set[str], rows_changed: bool, before: dict) -> Deal:
-    """Apply the lifecycle consequences of an edit already written in this transaction.
+def apply_edit_consequences(*, deal: Deal, actor, changed_fields: set[str], rows_changed: bool, before: dict):
+    """The audit row of an edit written in this transaction, and what it sets off.
 
     A price-affecting edit (a price field, a volume or a cost line) of a submitted or approved
     deal sends it back to draft and voids its approvals; any price edit bumps the revision an
     approver's view carries, and marks the figures stale. Other edits change nothing else.
     """
-    from deals.lifecycle import CLOSED_STATES, JUDGED_STATES, return_to_draft
-
-    deal = Deal.objects.select_for_update().get(pk=deal_id)
-    if not (changed_fields or rows_changed):
-        return deal
-    if deal.status in CLOSED_STATES:
-        raise ValidationError(
-            {"status": f"A {deal.get_status_display().lower()} deal can no longer be edited."}
-        )
     audit_change(
         actor=actor,
         instance=deal,
@@ -207,18 +170,17 @@ def deal_edited(*, deal_id: int, actor, changed_fields: set[str], rows_changed: 
         after=snapshot_of(deal, before.keys()),
         deal=deal,
     )
-    if edit_affects_price(changed_fields, rows_changed):
-        Deal.objects.filter(pk=deal.pk).update(revision=models.F("revision") + 1, updated_at=timezone.now())
-        deal.refresh_from_db(fields=["revision", "updated_at"])
-        if deal.status in JUDGED_STATES:
-            return_to_draft(
-                deal,
-                actor=actor,
-                reason="price-affecting edit: "
-                + ", ".join(sorted(changed_fields) or ["volumes or cost lines"]),
-            )
-        deals_mark_stale(Deal.objects.filter(pk=deal.pk))
-    return deal
+    if not edit_affects_price(changed_fields, rows_changed):
+        return
+    Deal.objects.filter(pk=deal.pk).update(revision=models.F("revision") + 1, updated_at=timezone.now())
+    deal.refresh_from_db(fields=["revision", "updated_at"])
+    if deal.status in JUDGED_STATES:
+        return_to_draft(
+            deal,
+            actor=actor,
+            reason="price-affecting edit: " + ", ".join(sorted(changed_fields) or ["volumes or cost lines"]),
+        )
+    deals_mark_stale(Deal.objects.filter(pk=deal.pk))
 
 
 def deal_cost_lines_set(*, deal: Deal, lines: list[dict]) -> None:
@@ -260,32 +222,39 @@ def deal_update(
     cost_lines: list[dict] | None = None,
 ) -> Deal:
     """Edit a deal as its owner; the lifecycle consequences follow from what changed."""
-    from deals.lifecycle import can_act_as_owner
-
     fields = fields or {}
     deal = Deal.objects.select_for_update().select_related("plan_version").get(pk=deal_id)
     if not can_act_as_owner(deal, actor):
-        raise DealError({"owner": "Only the deal's owner edits it."}, code="forbidden")
+        raise DomainError({"owner": "Only the deal's owner edits it."}, code="forbidden")
+    if deal.status in CLOSED_STATES:
+        raise DomainError({"status": f"A {deal.get_status_display().lower()} deal can no longer be edited."})
     unknown = set(fields) - DEAL_FIELDS
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Not an editable deal field."))
+        raise DomainError(dict.fromkeys(sorted(unknown), "Not an editable deal field."))
     if "owner" in fields and not actor.is_superuser:
-        raise ValidationError({"owner": "Only an administrator reassigns a deal."})
+        raise DomainError({"owner": "Only an administrator reassigns a deal."})
     before = snapshot_of(deal, sorted(DEAL_FIELDS))
     for name, value in fields.items():
         setattr(deal, name, value)
-    deal.full_clean()
+    try:
+        deal.full_clean()
+    except ValidationError as error:
+        raise DomainError.from_validation(error) from None
     deal.save()
+    # The stored values, as every path reads them back (a form's 7.50 is stored as 7.5000).
+    deal.refresh_from_db(fields=sorted(DEAL_FIELDS))
     after = snapshot_of(deal, sorted(DEAL_FIELDS))
     changed = {name for name in before if before[name] != after[name]}
     if volumes is not None:
         deal_volumes_set(deal=deal, volumes=volumes)
     if cost_lines is not None:
         deal_cost_lines_set(deal=deal, lines=cost_lines)
-    return deal_edited(
-        deal_id=deal.pk,
-        actor=actor,
-        changed_fields=changed,
-        rows_changed=volumes is not None or cost_lines is not None,
-        before=before,
-    )
+    if changed or volumes is not None or cost_lines is not None:
+        apply_edit_consequences(
+            deal=deal,
+            actor=actor,
+            changed_fields=changed,
+            rows_changed=volumes is not None or cost_lines is not None,
+            before=before,
+        )
+    return deal

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 import pricing.admin_advisor  # noqa: F401  (registers the advisor thresholds)
-from deals.admin_audit import AuditedAdmin
+from core.admin import AuditedAdmin
 from pricing import services
 from pricing.engine import EngineInputError
 from pricing.engine.charges import validate_tiers
@@ -27,7 +27,7 @@ def report_validation_error(modeladmin, request, error: ValidationError, prefix:
 
 
 @admin.register(WorkUnit)
-class WorkUnitAdmin(admin.ModelAdmin):
+class WorkUnitAdmin(AuditedAdmin):
     list_display = [
         "name",
         "code",
@@ -55,8 +55,7 @@ class ModelRateAdmin(AuditedAdmin):
     date_hierarchy = "effective_from"
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        touched = services.model_rate_changed(rate=obj)
+        touched = services.model_rate_save(actor=request.user, rate=obj)
         self.message_user(request, f"{touched} deal(s) marked for margin recompute.")
 
 
@@ -75,8 +74,9 @@ class CostComponentAdmin(AuditedAdmin):
     list_select_related = ["work_unit"]
     search_fields = ["work_unit__name", "model_name"]
 
-    def persist(self, request, obj, form, change):
-        services.cost_component_save(component=obj)
+    def save_model(self, request, obj, form, change):
+        touched = services.cost_component_save(actor=request.user, component=obj)
+        self.message_user(request, f"{touched} deal(s) marked for margin recompute.")
 
 
 class FrozenInlineMixin:
@@ -130,7 +130,7 @@ class PriceTierInline(FrozenInlineMixin, admin.TabularInline):
 
 
 @admin.register(PriceComponent)
-class PriceComponentAdmin(admin.ModelAdmin):
+class PriceComponentAdmin(AuditedAdmin):
     list_display = ["label", "version", "charge_model", "work_unit", "amount"]
     list_filter = ["charge_model", "version__plan"]
     list_select_related = ["version__plan", "work_unit"]
@@ -179,7 +179,7 @@ class PlanVersionAdmin(AuditedAdmin):
     def publish(self, request, queryset):
         for version in queryset:
             try:
-                services.plan_version_publish(version=version)
+                services.plan_version_publish(actor=request.user, version=version)
             except ValidationError as error:
                 report_validation_error(self, request, error, prefix=f"{version}: ")
             else:
@@ -188,7 +188,9 @@ class PlanVersionAdmin(AuditedAdmin):
     @admin.action(description="Start a new draft from the selected versions", permissions=["add"])
     def new_draft_from(self, request, queryset):
         for version in queryset.select_related("plan"):
-            draft = services.plan_version_create_draft(plan=version.plan, copy_from=version)
+            draft = services.plan_version_create_draft(
+                actor=request.user, plan=version.plan, copy_from=version
+            )
             self.message_user(request, f"{draft} created from {version}.")
 
 

@@ -1,5 +1,6 @@
-"""Writes to the pricing catalog. Each marks the deals it affects stale in the same
-transaction and asks for their recompute once the transaction commits."""
+"""Writes to the pricing catalog: each takes the acting user, writes its audit row and, where a
+cost moves, sends `catalog_changed` in the same transaction (the deals app marks the deals that
+follow that cost stale and recomputes them once the transaction commits)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,16 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max
 from django.utils import timezone
 
+from core.audit import audit_change, audited_save, row_values
+from core.errors import DomainError
 from pricing.engine import EngineInputError
 from pricing.engine.charges import validate_tiers
 from pricing.engine.types import TIERED_CHARGES, CostCategory, Tier
 from pricing.models import CostComponent, ModelRate, PlanVersion, PricingPlan
-
-
-def _deals_stale(deals: QuerySet) -> int:
-    # Imported here: deals depends on pricing, not the other way round.
-    from deals.services import deals_mark_stale
-
-    return deals_mark_stale(deals)
-
-
-def _deal_model():
-    from deals.models import Deal
-
-    return Deal
+from pricing.signals import send_catalog_changed
 
 
 def plan_version_check(version: PlanVersion) -> None:
@@ -53,15 +44,16 @@ def plan_version_check(version: PlanVersion) -> None:
                 for field, messages in error.errors.items():
                     errors.setdefault(field, []).extend(messages)
     if errors:
-        raise ValidationError(errors)
+        raise DomainError(errors)
 
 
 @transaction.atomic
-def plan_version_publish(*, version: PlanVersion) -> PlanVersion:
+def plan_version_publish(*, actor, version: PlanVersion) -> PlanVersion:
     """Freeze a draft version and supersede the plan's published one."""
     version = PlanVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != PlanVersion.Status.DRAFT:
-        raise ValidationError({"status": f"Only a draft can be published; this version is {version.status}."})
+        raise DomainError({"status": f"Only a draft can be published; this version is {version.status}."})
+    before = row_values(version)
     plan_version_check(version)
     PlanVersion.objects.filter(plan=version.plan, status=PlanVersion.Status.PUBLISHED).update(
         status=PlanVersion.Status.SUPERSEDED
@@ -70,11 +62,20 @@ def plan_version_publish(*, version: PlanVersion) -> PlanVersion:
         status=PlanVersion.Status.PUBLISHED, published_at=timezone.now()
     )
     version.refresh_from_db()
+    audit_change(
+        actor=actor,
+        instance=version,
+        action="plan_version_published",
+        before=before,
+        after=row_values(version),
+    )
     return version
 
 
 @transaction.atomic
-def plan_version_create_draft(*, plan: PricingPlan, copy_from: PlanVersion | None = None) -> PlanVersion:
+def plan_version_create_draft(
+    *, actor, plan: PricingPlan, copy_from: PlanVersion | None = None
+) -> PlanVersion:
     """A new draft, optionally a copy of an existing version's prices to amend."""
     number = (plan.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     draft = PlanVersion.objects.create(
@@ -82,6 +83,9 @@ def plan_version_create_draft(*, plan: PricingPlan, copy_from: PlanVersion | Non
         number=number,
         margin_floor=copy_from.margin_floor if copy_from else Decimal("0.6"),
         notes=f"Copied from v{copy_from.number}" if copy_from else "",
+    )
+    audit_change(
+        actor=actor, instance=draft, action="plan_version_created", before=None, after=row_values(draft)
     )
     if copy_from is None:
         return draft
@@ -98,24 +102,26 @@ def plan_version_create_draft(*, plan: PricingPlan, copy_from: PlanVersion | Non
     return draft
 
 
-def deals_following_catalog(*, work_unit_ids, categories) -> QuerySet:
-    """Deals with a cost line that takes its cost (or its spread) from these catalog entries.
+@transaction.atomic
+def model_rate_save(*, actor, rate: ModelRate) -> int:
+    """Store a model's dated rate (new or amended), audited; returns how many deals it marked stale.
 
-    One condition on one cost line: a deal whose own line overrides the cost is left alone.
+    The deals affected are those whose model cost follows the model, by its name before and after.
     """
-    from deals.models import DealCostLine
-
-    following = DealCostLine.objects.filter(
-        Q(unit_cost__isnull=True) | Q(cv__isnull=True),
-        work_unit_id__in=work_unit_ids,
-        category__in=categories,
-    ).values("deal_id")
-    return _deal_model().objects.filter(pk__in=following)
+    before = audited_save(actor=actor, instance=rate)
+    names = {rate.model_name, (before or {}).get("model_name", rate.model_name)}
+    work_unit_ids = list(
+        CostComponent.objects.filter(category=CostCategory.MODEL, model_name__in=names).values_list(
+            "work_unit_id", flat=True
+        )
+    )
+    return send_catalog_changed(work_unit_ids=work_unit_ids, categories=[CostCategory.MODEL])
 
 
 @transaction.atomic
-def model_rate_change(
+def model_rate_create(
     *,
+    actor,
     model_name: str,
     input_per_million: Decimal,
     output_per_million: Decimal,
@@ -130,25 +136,14 @@ def model_rate_change(
         effective_from=effective_from,
         currency=currency,
     )
-    rate.full_clean()
-    rate.save()
-    model_rate_changed(rate=rate)
+    model_rate_save(actor=actor, rate=rate)
     return rate
 
 
-def model_rate_changed(*, rate: ModelRate) -> int:
-    work_unit_ids = CostComponent.objects.filter(
-        category=CostCategory.MODEL, model_name=rate.model_name
-    ).values("work_unit_id")
-    return _deals_stale(deals_following_catalog(work_unit_ids=work_unit_ids, categories=[CostCategory.MODEL]))
-
-
 @transaction.atomic
-def cost_component_save(*, component: CostComponent) -> CostComponent:
-    """Save a catalog cost and mark the deals whose cost line follows it stale."""
-    component.full_clean()
-    component.save()
-    _deals_stale(
-        deals_following_catalog(work_unit_ids=[component.work_unit_id], categories=[component.category])
-    )
-    return component
+def cost_component_save(*, actor, component: CostComponent) -> int:
+    """Store a catalog cost, audited; returns how many deals whose cost line follows it it marked stale."""
+    before = audited_save(actor=actor, instance=component) or {}
+    work_unit_ids = {component.work_unit_id, before.get("work_unit", component.work_unit_id)}
+    categories = {component.category, before.get("category", component.category)}
+    return send_catalog_changed(work_unit_ids=sorted(work_unit_ids), categories=sorted(categories))

@@ -1,11 +1,11 @@
-"""The evidence and performed-work refusals: a DealError, so every shell already handles them."""
+"""The evidence and performed-work refusals: a DomainError, so every shell already handles them."""
 
 from __future__ import annotations
 
-from deals.errors import DealError
+from core.errors import DomainError
 
 
-class ProofError(DealError):
+class ProofError(DomainError):
     pass
 
 

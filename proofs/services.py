@@ -15,7 +15,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from deals.lifecycle import audit, can_act_as_owner
+from core.audit import audit_record
+from deals.lifecycle import can_act_as_owner
 from deals.models import EVIDENCE_JUDGED_STATES, Deal
 from deals.roles import DEAL_DESK, in_group
 from proofs.errors import ProofError
@@ -83,7 +84,7 @@ def _store(artifact: ProofArtifact, *, actor) -> ProofArtifact:
     artifact.replaces = previous
     artifact.save()
     Deal.objects.filter(pk=artifact.deal_id).touch()
-    audit(
+    audit_record(
         artifact.deal,
         actor,
         "evidence_submitted",
@@ -253,7 +254,7 @@ def artifact_review(*, artifact_id: int, actor, outcome: str, comment: str = "")
     artifact.review_comment = comment
     artifact.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
     Deal.objects.filter(pk=artifact.deal_id).touch()
-    audit(
+    audit_record(
         artifact.deal,
         actor,
         f"evidence_{outcome}",
@@ -274,5 +275,5 @@ def requirement_template_save(*, template: RequirementTemplate, actor) -> Requir
     template.save()
     # Checklists follow the template: the deals whose evidence is judged are scanned again.
     Deal.objects.filter(status__in=EVIDENCE_JUDGED_STATES).touch()
-    audit(None, actor, "requirement_template_saved", template=template.code)
+    audit_record(None, actor, "requirement_template_saved", template=template.code)
     return template

@@ -10,9 +10,9 @@ from django.contrib.auth.models import Group
 
 from deals.models import Customer, Team
 from deals.services import deal_create
+from demo.evidence import accept_demo_evidence, submit_demo_evidence
 from pricing import services as pricing_services
 from pricing.models import CostComponent, PriceComponent, PriceTier, PricingPlan, WorkUnit
-from proofs.demo import accept_demo_evidence, submit_demo_evidence
 
 PASSWORD = "a-long-test-password-42"
 
@@ -85,7 +85,7 @@ def published_plan(
     plan = PricingPlan.objects.create(
         code=f"plan-{PricingPlan.objects.count() + 1}", name="Support plan", currency=currency
     )
-    version = pricing_services.plan_version_create_draft(plan=plan)
+    version = pricing_services.plan_version_create_draft(actor=None, plan=plan)
     version.margin_floor = margin_floor
     version.save()
     if tiers:
@@ -117,7 +117,7 @@ def published_plan(
             amount=outcome_fee,
             success_rate=D("0.8"),
         )
-    return pricing_services.plan_version_publish(version=version)
+    return pricing_services.plan_version_publish(actor=None, version=version)
 
 
 def make_deal(*, owner=None, plan_version=None, volume: D = D("1000"), evidence: bool = True, **fields):

@@ -22,11 +22,11 @@ def seat_plan(price: D = D("90"), currency: str = "USD"):
     plan = PricingPlan.objects.create(
         code=f"seats-{PricingPlan.objects.count() + 1}", name="Seats", currency=currency
     )
-    version = pricing_services.plan_version_create_draft(plan=plan)
+    version = pricing_services.plan_version_create_draft(actor=None, plan=plan)
     PriceComponent.objects.create(
         version=version, code="seats", label="Seats", charge_model="per_seat", amount=price
     )
-    return pricing_services.plan_version_publish(version=version)
+    return pricing_services.plan_version_publish(actor=None, version=version)
 
 
 def deal_on(plan_version, unit, *, owner, volume: D, customer=None, **fields) -> Deal:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from deals.advisor import advice_for, compare_plans, customer_renewal
-from deals.demo import load_demo
 from deals.models import Deal
+from demo.deals import load_demo
 from pricing.engine.advisor import Code
 
 

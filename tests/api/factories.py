@@ -79,7 +79,7 @@ class WorkUnitFactory(factory.django.DjangoModelFactory):
 def published_version(unit: WorkUnit, *, unit_price=D("2.50"), platform_fee=D("500")) -> PlanVersion:
     """A plan priced per `unit` plus a platform fee, published through the pricing services."""
     plan = PricingPlan.objects.create(code=f"plan-{unit.code}", name=f"Plan for {unit.name}", currency="USD")
-    draft = pricing_services.plan_version_create_draft(plan=plan)
+    draft = pricing_services.plan_version_create_draft(actor=None, plan=plan)
     PriceComponent.objects.create(
         version=draft, code="platform", label="Platform fee", charge_model="flat", amount=platform_fee
     )
@@ -93,7 +93,7 @@ def published_version(unit: WorkUnit, *, unit_price=D("2.50"), platform_fee=D("5
         amount=unit_price,
         position=1,
     )
-    return pricing_services.plan_version_publish(version=draft)
+    return pricing_services.plan_version_publish(actor=None, version=draft)
 
 
 class DealFactory(factory.Factory):

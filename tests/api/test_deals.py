@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from deals.models import ApprovalStep, AuditEvent, Deal, DealCostLine
+from core.models import AuditEvent
+from deals.models import ApprovalStep, Deal, DealCostLine
 from deals.quoting import quote_inputs
 from pricing.engine import compute_quote
 from tests.api.conftest import World
@@ -112,7 +113,9 @@ def test_repeated_volumes_and_cost_lines_are_named_by_index(world):
 def test_a_deal_on_an_unpublished_plan_version_is_refused_by_the_service(world):
     from pricing import services as pricing_services
 
-    draft = pricing_services.plan_version_create_draft(plan=world.version.plan, copy_from=world.version)
+    draft = pricing_services.plan_version_create_draft(
+        actor=None, plan=world.version.plan, copy_from=world.version
+    )
     response = world.client("seller").post(
         "/api/v1/deals/", draft_body(world, plan_version=draft.pk), format="json"
     )

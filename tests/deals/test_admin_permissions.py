@@ -53,7 +53,7 @@ PAGES = {
         "/admin/deals/decision/{decision}/delete/",
         [LOGIN, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED],
     ),
-    "audit trail": ("/admin/deals/auditevent/", [LOGIN, OK, OK, OK, OK, OK, OK, OK]),
+    "audit trail": ("/admin/core/auditevent/", [LOGIN, OK, OK, OK, OK, OK, OK, OK]),
     "users": ("/admin/auth/user/", [LOGIN, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED]),
 }
 
@@ -138,7 +138,7 @@ def test_only_finance_publishes_plan_versions(client, people, world, role, expec
     from pricing.services import plan_version_create_draft
 
     published = PlanVersion.objects.get(status="published")
-    draft = plan_version_create_draft(plan=published.plan, copy_from=published)
+    draft = plan_version_create_draft(actor=None, plan=published.plan, copy_from=published)
     response = as_role(client, people, role).post(
         "/admin/pricing/planversion/", {"action": "publish", "_selected_action": [draft.pk]}
     )
@@ -148,7 +148,8 @@ def test_only_finance_publishes_plan_versions(client, people, world, role, expec
 
 
 def test_the_owner_deletes_a_draft_in_the_admin_and_its_audit_trail_stays(client, people, world):
-    from deals.models import AuditEvent, Deal
+    from core.models import AuditEvent
+    from deals.models import Deal
 
     as_role(client, people, "seller")
     response = client.post(f"/admin/deals/deal/{world['draft']}/delete/", {"post": "yes"})

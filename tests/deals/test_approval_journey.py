@@ -6,7 +6,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from deals.models import ApprovalStep, AuditEvent, Deal, DealCostLine, Decision
+from core.models import AuditEvent
+from deals.models import ApprovalStep, Deal, DealCostLine, Decision
+from tests.admin_forms import change_form_data, inline_prefix
 from tests.factories import PASSWORD, accept_evidence
 
 pytestmark = pytest.mark.django_db
@@ -105,16 +107,16 @@ def test_submission_lists_every_missing_gate_at_once(client, people, thin_deal):
 
 
 def test_a_deal_without_owner_cannot_be_submitted_by_anyone_but_an_admin(people, thin_deal):
+    from core.errors import DomainError
     from deals import lifecycle
-    from deals.errors import DealError
     from tests.factories import UserFactory
 
     Deal.objects.filter(pk=thin_deal.pk).update(owner=None)
-    with pytest.raises(DealError) as refused:
+    with pytest.raises(DomainError) as refused:
         lifecycle.submit(deal_id=thin_deal.pk, actor=people["seller"])
     assert "owner" in refused.value.message_dict
     admin = UserFactory(is_superuser=True)
-    with pytest.raises(DealError) as gated:
+    with pytest.raises(DomainError) as gated:
         lifecycle.submit(deal_id=thin_deal.pk, actor=admin)
     assert gated.value.message_dict["owner"] == ["The deal has no owner."]
 
@@ -202,23 +204,9 @@ def test_editing_volumes_in_the_admin_of_a_submitted_deal_sends_it_back_to_draft
     submit(deal_id=thin_deal.pk, actor=people["seller"])
     login(client, people["seller"])
     page = deal_page(client, thin_deal)
-    form = page.context["adminform"].form
-    data = {name: form.initial.get(name) for name in form.fields if form.initial.get(name) is not None}
-    data.update({"notes": "edited", "_save": "Save"})
-    for formset in page.context["inline_admin_formsets"]:
-        fs = formset.formset
-        data.update({f"{fs.prefix}-{k}": v for k, v in fs.management_form.initial.items()})
-        for index, inline_form in enumerate(fs.forms):
-            for name in inline_form.fields:
-                value = inline_form.initial.get(name)
-                if value is not None:
-                    data[f"{fs.prefix}-{index}-{name}"] = value
-            data[f"{fs.prefix}-{index}-id"] = inline_form.instance.pk
-            data[f"{fs.prefix}-{index}-deal"] = thin_deal.pk
-    volume_prefix = next(
-        f.formset.prefix for f in page.context["inline_admin_formsets"] if "volume" in f.formset.prefix
-    )
-    data[f"{volume_prefix}-0-monthly_quantity"] = "1500"
+    data = change_form_data(page, thin_deal)
+    data["notes"] = "edited"
+    data[f"{inline_prefix(page, 'volume')}-0-monthly_quantity"] = "1500"
     response = client.post(f"/admin/deals/deal/{thin_deal.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     thin_deal.refresh_from_db()

@@ -20,7 +20,7 @@ def three_meter_plan():
     unit = WorkUnitFactory()
     catalog_costs(unit)
     plan = PricingPlan.objects.create(code="meters", name="Three meters")
-    version = pricing_services.plan_version_create_draft(plan=plan)
+    version = pricing_services.plan_version_create_draft(actor=None, plan=plan)
     PriceComponent.objects.create(
         version=version,
         code="tickets",
@@ -47,7 +47,7 @@ def three_meter_plan():
         amount=D("1"),
         success_rate=D("0.8"),
     )
-    return pricing_services.plan_version_publish(version=version)
+    return pricing_services.plan_version_publish(actor=None, version=version)
 
 
 def test_an_advisor_warning_rule_adds_its_group_to_the_chain(people):

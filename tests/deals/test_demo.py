@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from deals import roles
-from deals.demo import load_demo
 from deals.models import ApprovalStep, Deal, QuoteSnapshot
+from demo.deals import load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +48,9 @@ def test_the_demo_shows_flags_of_every_reason(demo):
 
 
 def test_the_managers_page_of_the_demo_has_ageing_flags_handed_out_and_one_waived(demo, client):
-    from deals.demo import WAIVE_REASON, review_demo_flags
     from deals.jobs import flag_scan
     from deals.models import Flag
+    from demo.deals import WAIVE_REASON, review_demo_flags
 
     flag_scan()
     reviewed = review_demo_flags(demo["users"])

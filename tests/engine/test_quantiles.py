@@ -1,8 +1,9 @@
-"""Row percentiles: bit for bit what np.partition row by row gives, but that a zero is always +0.0."""
+"""Row percentiles, and percentiles from order statistics found elsewhere: bit for bit what
+np.percentile gives row by row, but that a zero is always +0.0, and without a warning."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import warnings
 
 import numpy as np
 import pytest
@@ -15,28 +16,28 @@ from pricing.engine.quantiles import from_order_statistics, percentile_ranks, ro
 DECILES = (10, 50, 90)
 
 
-def reference(values: np.ndarray, qs: tuple[int, ...]) -> list[float]:
-    """The percentiles of one row as the simulation computed them before: np.partition."""
-    n = values.shape[0]
-    positions = [(n - 1) * (q / 100) for q in qs]
-    below = [int(p) for p in positions]
-    above = [min(b + 1, n - 1) for b in below]
-    ordered = np.partition(values, sorted(set(below + above)))
-    out = []
-    for p, lo, hi in zip(positions, below, above, strict=True):
-        a, b, t = float(ordered[lo]), float(ordered[hi]), p - lo
-        out.append(a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t))
-    return out
+def reference(values: np.ndarray, qs: tuple[int, ...]) -> np.ndarray:
+    """The percentiles of one row as NumPy gives them."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.percentile(values, qs)
 
 
 def assert_as_reference(block: np.ndarray, qs: tuple[int, ...] = DECILES) -> None:
     """Every float the same, NaN where the reference has NaN; a zero never negative (a report
-    showing -0.0000 would read as a loss)."""
-    actual = row_percentiles(block, qs)
-    expected = np.array([reference(row, qs) for row in block]).reshape(len(block), len(qs))
-    assert actual.dtype == np.float64 and actual.shape == expected.shape
-    assert np.array_equal(actual, expected, equal_nan=True)
-    assert not np.signbit(actual[actual == 0]).any()
+    showing -0.0000 would read as a loss); no warning. Order statistics taken from the block
+    (as the simulation takes a bill's from its volume's) interpolate to the same figures."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        actual = row_percentiles(block, qs)
+        expected = np.array([reference(row, qs) for row in block]).reshape(len(block), len(qs))
+        assert actual.dtype == np.float64 and actual.shape == expected.shape
+        assert np.array_equal(actual, expected, equal_nan=True)
+        assert not np.signbit(actual[actual == 0]).any()
+        if not np.isnan(block).any():  # np.partition puts NaN last, where np.percentile gives NaN
+            n = block.shape[1]
+            ranks = percentile_ranks(n, qs)
+            stats = np.partition(block, ranks, axis=1)[:, list(ranks)]
+            assert np.array_equal(from_order_statistics(stats, n, qs), expected, equal_nan=True)
 
 
 def lognormal(rows: int, n: int, seed: int = 7) -> np.ndarray:
@@ -129,12 +130,21 @@ def test_rows_with_infinities_give_the_reference():
     assert_as_reference(block, (0, 1, 10, 50, 90, 99, 100))
 
 
-def test_a_row_with_nan_gives_whatever_the_reference_gives():
+def test_a_row_with_nan_gives_nan_at_every_percentile():
     block = lognormal(6, 10_000)
     block[1, 17] = np.nan
     block[2, ::3] = np.nan
     block[3] = np.nan
     assert_as_reference(block, (0, 10, 50, 90, 100))
+    assert np.isnan(row_percentiles(block, DECILES)[1:4]).all()
+
+
+def test_huge_values_of_both_signs_interpolate_without_a_warning():
+    # The gap between -1e308 and 1e308 overflows to inf, as it does for np.percentile.
+    block = np.tile([-1e308, 1e308], (3, 2_000))
+    block[2, ::4] = -np.inf
+    assert_as_reference(block, (0, 10, 25, 50, 75, 90, 100))
+    assert np.isinf(row_percentiles(block, (10, 50, 90))).any()
 
 
 # ---------------------------------------------------------------------------------------
@@ -165,8 +175,9 @@ def test_rows_of_two_far_apart_clusters_give_the_reference():
 
 
 def test_rows_broadcast_along_their_draws_give_their_value():
-    block = np.broadcast_to(np.array([[2.5], [-0.0], [7.0]]), (3, 10_000))
+    block = np.broadcast_to(np.array([[2.5], [-0.0], [7.0], [np.inf], [np.nan]]), (5, 10_000))
     assert_as_reference(block)
+    assert_as_reference(block, (0, 100))
 
 
 def test_one_row_broadcast_to_many_and_strided_rows_give_the_reference():
@@ -175,22 +186,6 @@ def test_one_row_broadcast_to_many_and_strided_rows_give_the_reference():
     assert_as_reference(block[:, ::2])
     assert_as_reference(block[::2])
     assert_as_reference(np.asfortranarray(block))
-
-
-def test_a_block_gives_the_same_whatever_was_computed_before():
-    small, large = lognormal(3, 9_000, seed=1), lognormal(40, 12_000, seed=2)
-    first = row_percentiles(small, DECILES)
-    row_percentiles(large, (5, 95))
-    assert np.array_equal(row_percentiles(small, DECILES), first)
-    assert_as_reference(small)
-
-
-def test_blocks_in_several_threads_give_the_reference():
-    blocks = [lognormal(8, 10_000, seed=seed) for seed in range(8)]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda block: row_percentiles(block, DECILES), blocks))
-    for block, result in zip(blocks, results, strict=True):
-        assert np.array_equal(result, [reference(row, DECILES) for row in block])
 
 
 def test_the_block_is_left_as_it_was():
@@ -205,23 +200,12 @@ def test_a_block_that_may_be_overwritten_gives_the_same_and_keeps_its_values():
     work = block.copy()
     assert np.array_equal(row_percentiles(work, DECILES, overwrite=True), row_percentiles(block, DECILES))
     assert np.array_equal(np.sort(work, axis=1), np.sort(block, axis=1))  # only their order moved
-    # One that cannot be written in place (a broadcast view, a column slice) is copied instead.
+    # One that cannot be written (a broadcast view, as the simulation's bill may be) is copied.
     shared = np.broadcast_to(block[0], (3, 4_096))
     assert np.array_equal(row_percentiles(shared, DECILES, overwrite=True), row_percentiles(shared, DECILES))
     strided = block[:, ::2]
-    assert np.array_equal(
-        row_percentiles(strided, DECILES, overwrite=True), row_percentiles(strided, DECILES)
-    )
-
-
-def test_order_statistics_found_elsewhere_give_the_same_percentiles():
-    # The simulation also knows some order statistics without selecting them (a bill that grows
-    # with one volume): they interpolate exactly as a row's would.
-    block = lognormal(4, 10_000)
-    for qs in (DECILES, (0, 100), (33,)):
-        ranks = percentile_ranks(10_000, qs)
-        stats = np.partition(block, ranks, axis=1)[:, list(ranks)]
-        assert np.array_equal(from_order_statistics(stats, 10_000, qs), row_percentiles(block, qs))
+    expected = row_percentiles(strided, DECILES)
+    assert np.array_equal(row_percentiles(strided, DECILES, overwrite=True), expected)
 
 
 # ---------------------------------------------------------------------------------------

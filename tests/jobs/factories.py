@@ -14,7 +14,8 @@ from tests.factories import WorkUnitFactory, catalog_costs, make_deal, published
 
 
 def model_rate(model_name: str, input_per_million: D, output_per_million: D, days_ago: int = 30):
-    return pricing_services.model_rate_change(
+    return pricing_services.model_rate_create(
+        actor=None,
         model_name=model_name,
         input_per_million=input_per_million,
         output_per_million=output_per_million,

@@ -8,11 +8,12 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
+from core.errors import DomainError
+from core.models import AuditEvent
 from deals import flags, jobs, tasks
-from deals.errors import DealError
 from deals.flags import flag_assign, flag_waive, flags_evaluate
 from deals.lifecycle import freeze_snapshot, submit
-from deals.models import AuditEvent, Deal, DealCostLine, Flag, JobRun
+from deals.models import Deal, DealCostLine, Flag, JobRun
 from deals.services import deal_update
 from proofs.models import ProofArtifact, RequirementTemplate
 from proofs.services import artifact_review, requirement_template_save
@@ -171,13 +172,13 @@ def test_only_the_teams_manager_waives_and_only_with_a_reason(book, people):
     flag = Flag.objects.get(deal=book["thin"], reason=R.MARGIN_BELOW_FLOOR)
 
     for role in ("seller", "desk", "finance"):
-        with pytest.raises(DealError) as refused:
+        with pytest.raises(DomainError) as refused:
             flag_waive(flag_id=flag.pk, actor=people[role], waive_reason="Fine by me.")
         assert refused.value.code == "forbidden"
-    with pytest.raises(DealError) as refused:
+    with pytest.raises(DomainError) as refused:
         flag_waive(flag_id=flag.pk, actor=people["other_manager"], waive_reason="Fine by me.")
     assert refused.value.code == "not_found"
-    with pytest.raises(DealError) as refused:
+    with pytest.raises(DomainError) as refused:
         flag_waive(flag_id=flag.pk, actor=people["manager"], waive_reason="   ")
     assert "waive_reason" in refused.value.message_dict
 
@@ -185,7 +186,7 @@ def test_only_the_teams_manager_waives_and_only_with_a_reason(book, people):
     assert flag.status == "open" and not AuditEvent.objects.filter(action="flag_waived").exists()
 
     flag_waive(flag_id=flag.pk, actor=people["manager"], waive_reason="Agreed with finance.")
-    with pytest.raises(DealError) as refused:
+    with pytest.raises(DomainError) as refused:
         flag_waive(flag_id=flag.pk, actor=people["manager"], waive_reason="Again.")
     assert refused.value.message_dict == {"flag": ["This flag is waived; only an open flag can be waived."]}
 
@@ -199,7 +200,7 @@ def test_a_manager_assigns_flags_within_the_team(book, people):
     assert Flag.objects.get(pk=flag.pk).assigned_to == people["seller2"]
     assert AuditEvent.objects.get(action="flag_assigned").detail["assigned_to"] == people["seller2"].pk
 
-    with pytest.raises(DealError) as refused:
+    with pytest.raises(DomainError) as refused:
         flag_assign(flag_id=flag.pk, actor=manager, assignee_id=people["outsider"].pk)
     assert list(refused.value.message_dict) == ["assigned_to"]
 

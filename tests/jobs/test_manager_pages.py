@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import AuditEvent
 from deals.flags import flag_waive, flags_evaluate
-from deals.models import AuditEvent, Flag
+from deals.models import Flag
 from tests.factories import UserFactory
 from tests.jobs.factories import deals_on, make_deal, model_plan
 

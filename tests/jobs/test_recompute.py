@@ -41,8 +41,10 @@ def change_deal(book):
 
 
 def change_plan_version(book):
-    draft = pricing_services.plan_version_create_draft(plan=book["plan_a"].plan, copy_from=book["plan_a"])
-    version = pricing_services.plan_version_publish(version=draft)
+    draft = pricing_services.plan_version_create_draft(
+        actor=None, plan=book["plan_a"].plan, copy_from=book["plan_a"]
+    )
+    version = pricing_services.plan_version_publish(actor=None, version=draft)
     deal_update(deal_id=book["a2"].pk, actor=book["seller"], fields={"plan_version": version})
     return {"a2"}
 
@@ -51,7 +53,7 @@ def change_cost_component(book):
     unit = book["plan_a"].components.get(code="usage").work_unit
     component = CostComponent.objects.get(work_unit=unit, category="infra")
     component.expected_unit_cost = D("0.09")
-    pricing_services.cost_component_save(component=component)
+    pricing_services.cost_component_save(actor=None, component=component)
     return {"a1", "a2", "a3"}
 
 

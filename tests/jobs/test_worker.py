@@ -114,7 +114,7 @@ def raise_infra_cost(book) -> None:
     unit = book["plan_a"].components.get(code="usage").work_unit
     component = CostComponent.objects.get(work_unit=unit, category="infra")
     component.expected_unit_cost = D("0.12")
-    pricing_services.cost_component_save(component=component)
+    pricing_services.cost_component_save(actor=None, component=component)
 
 
 def sweep_on_worker(app) -> None:

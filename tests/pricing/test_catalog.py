@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def draft_with_tiers(tiers):
     unit = WorkUnitFactory()
     plan = PricingPlan.objects.create(code="tiered", name="Tiered", currency="USD")
-    version = services.plan_version_create_draft(plan=plan)
+    version = services.plan_version_create_draft(actor=None, plan=plan)
     component = PriceComponent.objects.create(
         version=version, code="usage", label="Tickets", charge_model="graduated", work_unit=unit
     )
@@ -39,7 +39,7 @@ def draft_with_tiers(tiers):
 def test_publishing_refuses_bad_tiers_by_field_and_leaves_the_draft(tiers, expected):
     version = draft_with_tiers(tiers)
     with pytest.raises(ValidationError) as error:
-        services.plan_version_publish(version=version)
+        services.plan_version_publish(actor=None, version=version)
     assert expected in " ".join(error.value.message_dict["usage.tiers"])
     version.refresh_from_db()
     assert version.status == PlanVersion.Status.DRAFT
@@ -48,7 +48,7 @@ def test_publishing_refuses_bad_tiers_by_field_and_leaves_the_draft(tiers, expec
 def test_a_price_in_the_cost_unit_is_refused_naming_the_field():
     unit = WorkUnitFactory(cost_unit="token")
     plan = PricingPlan.objects.create(code="p", name="P")
-    version = services.plan_version_create_draft(plan=plan)
+    version = services.plan_version_create_draft(actor=None, plan=plan)
     component = PriceComponent(
         version=version,
         code="tokens",
@@ -79,9 +79,9 @@ def test_a_published_version_cannot_be_edited_only_superseded():
     version.margin_floor = D("0.1")
     with pytest.raises(PublishedVersionError):
         version.save()
-    draft = services.plan_version_create_draft(plan=version.plan, copy_from=version)
+    draft = services.plan_version_create_draft(actor=None, plan=version.plan, copy_from=version)
     assert draft.components.get().amount == D("2.50")
-    services.plan_version_publish(version=draft)
+    services.plan_version_publish(actor=None, version=draft)
     version.refresh_from_db()
     assert version.status == PlanVersion.Status.SUPERSEDED
     assert version.components.get().amount == D("2.50")
@@ -107,8 +107,12 @@ def test_a_model_rate_change_recomputes_the_deals_whose_model_cost_follows_it(
     django_capture_on_commit_callbacks,
 ):
     unit = WorkUnitFactory()
-    services.model_rate_change(
-        model_name="m", input_per_million=D("3"), output_per_million=D("12"), effective_from=date(2026, 1, 1)
+    services.model_rate_create(
+        actor=None,
+        model_name="m",
+        input_per_million=D("3"),
+        output_per_million=D("12"),
+        effective_from=date(2026, 1, 1),
     )
     from pricing.models import CostComponent
 
@@ -133,7 +137,8 @@ def test_a_model_rate_change_recomputes_the_deals_whose_model_cost_follows_it(
     other_computed_at = other.computed_at
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.model_rate_change(
+        services.model_rate_create(
+            actor=None,
             model_name="m",
             input_per_million=D("6"),
             output_per_million=D("24"),
@@ -147,8 +152,8 @@ def test_a_model_rate_change_recomputes_the_deals_whose_model_cost_follows_it(
 
 
 def test_finance_changes_in_the_admin_leave_an_audit_trail_with_before_and_after(client):
+    from core.models import AuditEvent
     from deals import roles
-    from deals.models import AuditEvent
     from pricing.models import CostComponent
     from tests.factories import PASSWORD, UserFactory
 

@@ -110,7 +110,7 @@ def published_plan(
     plan = PricingPlan.objects.create(
         code=f"plan-{PricingPlan.objects.count() + 1}", name=f"Plan {PricingPlan.objects.count() + 1}"
     )
-    version = pricing_services.plan_version_create_draft(plan=plan)
+    version = pricing_services.plan_version_create_draft(actor=None, plan=plan)
     if usage is not None:
         PriceComponent.objects.create(
             version=version,
@@ -134,7 +134,7 @@ def published_plan(
         PriceComponent.objects.create(
             version=version, code="platform", label="Platform", charge_model="flat", amount=platform_fee
         )
-    return pricing_services.plan_version_publish(version=version)
+    return pricing_services.plan_version_publish(actor=None, version=version)
 
 
 def make_deal(*, owner=None, plan_version=None, volume: D = D("1000"), **fields) -> Deal:

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from deals.models import AuditEvent
+from core.models import AuditEvent
 from proofs import services
 from proofs.models import ProofArtifact, RequirementTemplate
 from proofs.selectors import checklist_for

@@ -6,7 +6,8 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from deals.models import AuditEvent, Deal
+from core.models import AuditEvent
+from deals.models import Deal
 from proofs import services
 from proofs.errors import ProofError
 from proofs.models import ProofArtifact

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from proofs.demo import accept_demo_evidence, load_demo_performed_work, pdf_bytes, submit_demo_evidence
+from demo.evidence import accept_demo_evidence, load_demo_performed_work, pdf_bytes, submit_demo_evidence
 from proofs.models import PerformedWork
 from proofs.reports import realized_figures
 from proofs.selectors import checklist_for

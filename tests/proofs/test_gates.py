@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.errors import DomainError
 from deals import approvals, lifecycle
-from deals.errors import DealError
 from deals.models import ApprovalStep, Deal
 from proofs import services
 from proofs.errors import ProofError
@@ -84,7 +84,7 @@ def test_the_whole_story_submit_review_approve(client):
     owner, reviewer = seller(), desk()
     deal = make_deal(owner=owner, plan_version=published_plan(outcome=D("9")))
 
-    with pytest.raises(DealError) as refused:
+    with pytest.raises(DomainError) as refused:
         lifecycle.submit(deal_id=deal.pk, actor=owner)
     assert len(refused.value.message_dict["evidence"]) == 8
 
@@ -113,7 +113,7 @@ def test_the_whole_story_submit_review_approve(client):
     assert deal.status == Deal.Status.SUBMITTED
 
     # The final approval waits for every item to be accepted.
-    with pytest.raises(DealError) as waiting:
+    with pytest.raises(DomainError) as waiting:
         decide_all(deal)
     assert (
         "Final approval needs every required evidence item accepted."

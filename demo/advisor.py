@@ -1,7 +1,7 @@
 """What the demo adds for the pricing advisor: plans and deals that show each warning, a plan
 comparison worth looking at, and a won deal with months of performed work for the renewal view.
 
-Runs after `deals.demo.load_demo` (it needs its catalog, customers and users) and goes through
+Runs at the end of `demo.deals.load_demo` (it needs the catalog, customers and users) and goes through
 the same services a seller, an approver and the product's telemetry use.
 """
 
@@ -14,13 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from deals import approvals, lifecycle, roles
-from deals.demo import RISK_OPTIONS
 from deals.models import ApprovalStep, Customer, Deal
 from deals.services import deal_cost_lines_set, deal_create
+from demo.catalog import RISK_OPTIONS
+from demo.evidence import accept_demo_evidence, submit_demo_evidence
 from pricing import services as pricing_services
 from pricing.engine.types import CostCategory
 from pricing.models import PlanVersion, PriceComponent, PricingPlan, RiskAdjustment, WorkUnit
-from proofs.demo import accept_demo_evidence, submit_demo_evidence
 from proofs.ingestion import ingest_performed_work
 
 ROLLBACK = (
@@ -71,7 +71,7 @@ def _publish_plans(units: dict[str, WorkUnit]) -> dict[str, PlanVersion]:
     versions = {}
     for code, name, floor, components in PLANS:
         plan = PricingPlan.objects.create(code=code, name=name, currency="USD")
-        version = pricing_services.plan_version_create_draft(plan=plan)
+        version = pricing_services.plan_version_create_draft(actor=None, plan=plan)
         version.margin_floor = floor
         version.save()
         for position, (component_code, label, model, unit_code, fields) in enumerate(components):
@@ -87,7 +87,7 @@ def _publish_plans(units: dict[str, WorkUnit]) -> dict[str, PlanVersion]:
             )
         for kind, option, effect in RISK_OPTIONS:
             RiskAdjustment.objects.create(version=version, kind=kind, option=option, **effect)
-        versions[code] = pricing_services.plan_version_publish(version=version)
+        versions[code] = pricing_services.plan_version_publish(actor=None, version=version)
     return versions
 
 

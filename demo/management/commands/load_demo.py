@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from deals.demo import load_demo, print_logins, review_demo_flags
 from deals.jobs import flag_scan
+from demo.catalog import print_logins
+from demo.deals import load_demo, review_demo_flags
 from pricing.models import WorkUnit
 
 

@@ -1,0 +1,82 @@
+"""Audit rows: every write records who, when, which row, and its values before and after."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.errors import DomainError
+from core.models import AuditEvent
+
+
+def audit_record(deal, actor, action: str, **detail) -> AuditEvent:
+    """One row of the trail, in the caller's transaction; `deal` may be None."""
+    return AuditEvent.objects.create(deal=deal, actor=actor, action=action, detail=detail)
+
+
+def snapshot_of(instance, fields) -> dict:
+    """Plain values of `fields` for the audit trail (ids for relations, strings for numbers)."""
+    values = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        value = getattr(instance, field.attname)
+        values[name] = value if value is None or isinstance(value, bool | int | str) else str(value)
+    return values
+
+
+def row_values(instance) -> dict:
+    """Every stored column of a row but its id, for a table audited whole."""
+    return snapshot_of(instance, [f.name for f in instance._meta.concrete_fields if f.name != "id"])
+
+
+def audit_change(*, actor, instance, action: str, before: dict | None, after: dict | None, deal=None):
+    """Which row changed, from what to what; `changed` lists the fields that differ."""
+    changed = sorted(k for k in (after or before or {}) if (before or {}).get(k) != (after or {}).get(k))
+    return audit_record(
+        deal,
+        actor,
+        action,
+        object=instance._meta.label_lower,
+        id=instance.pk,
+        changed=changed,
+        before=before,
+        after=after,
+    )
+
+
+@transaction.atomic
+def audited_save(*, actor, instance) -> dict | None:
+    """Validate and store one row with its audit row; returns its values before (None if new).
+
+    The stored row is locked while it is read, so two saves at once each record their own before.
+    """
+    stored = None
+    if instance.pk is not None:
+        stored = type(instance)._default_manager.select_for_update().filter(pk=instance.pk).first()
+    before = row_values(stored) if stored is not None else None
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise DomainError.from_validation(error) from None
+    instance.save()
+    audit_change(
+        actor=actor,
+        instance=instance,
+        action=f"{instance._meta.model_name}_{'changed' if before else 'created'}",
+        before=before,
+        after=row_values(instance),
+    )
+    return before
+
+
+@transaction.atomic
+def audited_delete(*, actor, instance) -> None:
+    """Delete one row; its audit row keeps what it held."""
+    audit_change(
+        actor=actor,
+        instance=instance,
+        action=f"{instance._meta.model_name}_deleted",
+        before=row_values(instance),
+        after=None,
+    )
+    instance.delete()
