@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from config.figures import money, percent
 from core.admin import AuditedAdmin
+from core.figures import money, percent
 from core.models import AuditEvent
 from deals import (
     admin_jobs,  # noqa: F401  (registers the flag, job-run and what-if admin)
@@ -16,6 +16,7 @@ from deals import (
     lifecycle,
     services,
 )
+from deals.extensions import panels_for
 from deals.models import (
     ApprovalRule,
     ApprovalStep,
@@ -31,7 +32,6 @@ from deals.models import (
 from deals.roles import SEES_ALL_DEALS, group_names
 from deals.selectors import approval_queue, deal_review, deals_visible_to
 from pricing.models import PlanVersion
-from proofs.selectors import checklists_for
 
 
 def report_error(modeladmin, request, error: ValidationError) -> None:
@@ -286,9 +286,9 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         deals = list(approval_queue(request.user))
-        checklists = checklists_for(deals)
+        panels = panels_for(deals, names=["checklist"])
         for deal in deals:
-            deal.checklist = checklists[deal.pk]
+            deal.checklist = panels[deal.pk]["checklist"]
         context = {
             **self.admin_site.each_context(request),
             "title": "Approval queue",

@@ -1,4 +1,4 @@
-"""The advisor's pages: a deal's warnings, its plan comparison, and a customer's renewal view.
+"""The advisor's pages: a deal's warnings and its plan comparison (the renewal view is `proofs.views`).
 
 Thin: `deals_visible_to` decides who reaches a deal (anything else is a 404) and `deals.advisor`
 computes every figure.
@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from deals.advisor import GROWTH_MAX, GROWTH_MIN, advice_for, compare_plans, customer_renewal
-from deals.models import Customer
+from deals.advisor import GROWTH_MAX, GROWTH_MIN, advice_for, compare_plans
 from deals.selectors import deals_visible_to
 
 
@@ -55,12 +53,3 @@ def deal_compare(request, deal_id: int):
         "advisor/compare.html",
         {"deal": deal, "form": form, "comparison": comparison, "chart": comparison.chart()},
     )
-
-
-@require_GET
-@login_required
-def customer_renewal_view(request, customer_id: int):
-    customer = get_object_or_404(Customer, pk=customer_id)
-    if not deals_visible_to(request.user).filter(customer=customer).exists():
-        raise Http404("No such customer.")
-    return render(request, "advisor/renewal.html", {"renewal": customer_renewal(customer, request.user)})

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import DomainError
-from deals import lifecycle
+from deals import extensions, lifecycle
 from deals.errors import StaleDecision
+from deals.extensions import gate_failures
 from deals.models import ApprovalRule, ApprovalStep, Deal, Decision, QuoteSnapshot
 from deals.roles import in_group
 
@@ -90,12 +91,6 @@ def build_chain(deal: Deal, snapshot: QuoteSnapshot) -> list[ApprovalStep]:
     return ApprovalStep.objects.bulk_create(steps)
 
 
-def evidence_acceptance_gaps(deal: Deal) -> list[str]:
-    from proofs.services import evidence_acceptance_gaps as gaps
-
-    return gaps(deal)
-
-
 @transaction.atomic
 def decide(*, step_id: int, actor, outcome: str, comment: str = "", seen_hash: str) -> Decision:
     """Record one decision on one pending step, or refuse with a clear reason and change nothing.
@@ -136,11 +131,9 @@ def decide(*, step_id: int, actor, outcome: str, comment: str = "", seen_hash: s
 
     is_last = not ApprovalStep.objects.filter(deal=deal, status=ApprovalStep.Status.WAITING).exists()
     if outcome == Decision.Outcome.APPROVE and is_last:
-        gaps = evidence_acceptance_gaps(deal)
-        if gaps:
-            raise DomainError(
-                {"evidence": ["Final approval needs every required evidence item accepted."] + gaps}
-            )
+        failures = gate_failures(extensions.approval_gates, deal)
+        if failures:
+            raise DomainError(failures)
 
     try:
         with transaction.atomic():

@@ -11,21 +11,21 @@ then the flag reopens if its condition still holds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from config.figures import in_points, percent
 from core.audit import audit_record
 from core.errors import DomainError
+from core.figures import in_points, percent
 from core.models import AuditEvent
 from deals.bulk import update_where
 from deals.checks import has_rollback_path, missing_cost_lines
+from deals.extensions import flag_conditions
 from deals.lifecycle import CLOSED_STATES
-from deals.models import EVIDENCE_JUDGED_STATES, Deal, Flag
+from deals.models import Deal, Flag
 from deals.recompute import chunks
 from deals.roles import MANAGER, in_group
 from deals.selectors import deals_visible_to
@@ -35,7 +35,6 @@ S = Flag.Status
 LIVE = (S.OPEN, S.WAIVED)
 SCAN_CHUNK = 2000
 # Realized margin may sit this far (as a fraction, 0.05 = 5 points) below the quoted one.
-REALIZED_MARGIN_TOLERANCE = Decimal("0.05")
 FIGURE_REASONS = (R.MARGIN_BELOW_FLOOR, R.P10_BELOW_FLOOR)
 DETAIL_LENGTH = Flag._meta.get_field("detail").max_length
 
@@ -81,8 +80,6 @@ def scanned_deals(ids: list[int]) -> list[Deal]:
 def conditions(deals: list[Deal]) -> tuple[dict[Key, str], set[Key]]:
     """Each (deal, reason) whose condition holds, with the figure that raised it; and the pairs
     that cannot be judged now (the figures of a deal still waiting for its recompute)."""
-    from proofs.selectors import checklists_for
-
     holds: dict[Key, str] = {}
     unknown: set[Key] = set()
     governed = [d for d in deals if d.status not in CLOSED_STATES]
@@ -108,34 +105,9 @@ def conditions(deals: list[Deal]) -> tuple[dict[Key, str], set[Key]]:
                     f"P10 margin {percent(deal.margin_p10)} is {in_points(floor - deal.margin_p10)} "
                     f"below the floor of {percent(floor)}."
                 )
-    checklists = checklists_for(d for d in governed if d.status in EVIDENCE_JUDGED_STATES)
-    for deal_id, checklist in checklists.items():
-        gaps = checklist.submission_gaps()
-        if gaps:
-            holds[deal_id, R.EVIDENCE_INCOMPLETE] = "Evidence missing: " + "; ".join(gaps)
-
-    won = [d for d in deals if d.status == Deal.Status.WON]
-    if won:
-        holds.update(realized_drift(won))
+    for condition in flag_conditions.values():
+        holds.update(condition(deals))
     return {key: clip(detail) for key, detail in holds.items()}, unknown
-
-
-def realized_drift(won: list[Deal]) -> dict[Key, str]:
-    """Won deals whose latest month's realized margin sits below the quoted one (from the frozen
-    quote) by more than the tolerance."""
-    from proofs.reports import realized_figures
-
-    drifting = {}
-    for deal_id, figures in realized_figures([d.id for d in won]).items():
-        quoted = figures.quoted.margin if figures.quoted else None
-        margin = figures.latest.margin if figures.latest else None
-        if margin is not None and quoted is not None and quoted - margin > REALIZED_MARGIN_TOLERANCE:
-            drifting[deal_id, R.REALIZED_MARGIN_DRIFT] = (
-                f"Realized margin {percent(margin)} in {figures.latest.period:%B %Y} is "
-                f"{in_points(quoted - margin)} below the quoted {percent(quoted)} "
-                f"(tolerance {in_points(REALIZED_MARGIN_TOLERANCE)})."
-            )
-    return drifting
 
 
 def scan_chunk(deal_ids: list[int]) -> tuple[list[int], int]:

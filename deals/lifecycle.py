@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import DomainError
+from deals.extensions import gate_failures, submission_gates
 from deals.models import ApprovalStep, Deal, QuoteSnapshot
 
 S = Deal.Status
@@ -110,7 +111,6 @@ def submit(*, deal_id: int, actor) -> Deal:
     """Submit for approval: every gate checked and every failure listed, or nothing changes."""
     from deals.approvals import build_chain
     from deals.checks import missing_cost_lines, readiness_gaps
-    from proofs.services import evidence_submission_gaps
 
     deal = Deal.objects.select_for_update().select_related("plan_version__plan").get(pk=deal_id)
     if not can_act_as_owner(deal, actor):
@@ -118,9 +118,7 @@ def submit(*, deal_id: int, actor) -> Deal:
     if deal.status not in EDITABLE_STATES:
         raise DomainError({"status": f"A {deal.get_status_display().lower()} deal cannot be submitted."})
     gaps = readiness_gaps(deal, missing_cost_lines([deal])[deal.pk])
-    evidence = evidence_submission_gaps(deal)
-    if evidence:
-        gaps["evidence"] = evidence
+    gaps.update(gate_failures(submission_gates, deal))
     if gaps:
         raise DomainError(gaps, code="not_ready")
     snapshot = freeze_snapshot(deal, actor=actor)

@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from config.figures import percent
 from core.errors import DomainError
+from core.figures import percent
 from deals.flags import flag_assign, flag_waive, flags_for_manager, is_manager, team_of
 from deals.models import Flag
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
-from config.figures import percent
-from deals.models import Deal
+from core.figures import percent
+from core.models import AuditEvent
+from deals.advisor import advice_for
+from deals.extensions import panels_for
+from deals.lifecycle import latest_snapshot
+from deals.models import ApprovalStep, Deal, Flag
+from deals.quoting import quote_inputs
 from deals.roles import MANAGER, SEES_ALL_DEALS, SELLER, group_names
+from pricing.engine import EngineInputError, compute_quote, to_primitive
 
 
 def deals_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -31,10 +37,6 @@ def approval_queue(user) -> QuerySet:
 
     Annotated with the waiting step, so the queue is one query whatever its length.
     """
-    from django.db.models import Count, F, OuterRef, Subquery
-
-    from deals.models import ApprovalStep, Flag
-
     pending = ApprovalStep.objects.filter(
         deal=OuterRef("pk"), status=ApprovalStep.Status.PENDING, group__in=user.groups.all()
     ).order_by("order")
@@ -59,13 +61,6 @@ def deal_review(deal: Deal, user) -> dict:
     A submitted deal is shown from its frozen snapshot (what the approvers judge); a draft
     from a live quote.
     """
-    from core.models import AuditEvent
-    from deals.lifecycle import latest_snapshot
-    from deals.models import ApprovalStep, Flag
-    from deals.quoting import quote_inputs
-    from deals.roles import group_names
-    from pricing.engine import EngineInputError, compute_quote, to_primitive
-
     snapshot = latest_snapshot(deal)
     error = ""
     if snapshot is not None and snapshot.revision == deal.revision and deal.status != Deal.Status.DRAFT:
@@ -94,11 +89,8 @@ def deal_review(deal: Deal, user) -> dict:
         ),
         None,
     )
-    from deals.advisor import advice_for
-    from proofs.selectors import checklist_for
-
     return {
-        "checklist": checklist_for(deal),
+        **panels_for([deal])[deal.pk],
         "advice": advice_for([deal])[deal.pk],
         "result": result,
         "source": source,

@@ -17,11 +17,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from deals.advisor import advice_for
-from deals.models import Deal
+from deals.models import Customer, Deal
+from deals.selectors import deals_visible_to
 from proofs import services
 from proofs.errors import ProofError
 from proofs.forms import artifact_form
 from proofs.models import ArtifactKind
+from proofs.renewal import customer_renewal
 from proofs.reports import customer_report, realized_figures
 from proofs.selectors import (
     ChecklistItem,
@@ -163,3 +165,12 @@ def realized(request, deal_id: int):
     return render(
         request, "proofs/realized.html", {"deal": deal, "figures": realized_figures([deal.pk])[deal.pk]}
     )
+
+
+@require_GET
+@login_required
+def customer_renewal_view(request, customer_id: int):
+    customer = get_object_or_404(Customer, pk=customer_id)
+    if not deals_visible_to(request.user).filter(customer=customer).exists():
+        raise Http404("No such customer.")
+    return render(request, "advisor/renewal.html", {"renewal": customer_renewal(customer, request.user)})

@@ -1,4 +1,4 @@
-"""Filters for the product's pages: money, rates and gaps (see config/figures.py), and the
+"""Filters for the product's pages: money, rates and gaps (see core/figures.py), and the
 quantities and metrics of the evidence pages and the proof report."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import template
 
-from config.figures import DASH, in_points, money, percent, points
+from core.figures import DASH, in_points, money, percent, points
 from proofs.models import MetricUnit
 
 register = template.Library()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from deals.advisor import advice_for, compare_plans, customer_renewal
+from deals.advisor import advice_for, compare_plans
 from deals.models import Deal
 from demo.deals import load_demo
 from pricing.engine.advisor import Code
+from proofs.renewal import customer_renewal
 
 
 @pytest.fixture

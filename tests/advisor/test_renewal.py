@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from deals.advisor import customer_renewal
 from pricing.engine.margin import gross_margin, task_margin
 from pricing.engine.money import CENT
+from proofs.renewal import customer_renewal
 from tests.advisor.builders import performed, won
 from tests.factories import CustomerFactory, make_deal, published_plan
 

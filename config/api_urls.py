@@ -1,4 +1,4 @@
-"""Routes of the deals API, mounted under /api/v1/."""
+"""Routes of the API, mounted under /api/v1/: every app's endpoints on one router."""
 
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
