@@ -4,7 +4,7 @@
 #   make run       migrate, load the demo data (prints the logins), serve on 127.0.0.1:8000
 #   make serve     production-like: gunicorn, two Celery workers and beat on PostgreSQL + Redis
 #   make test      system checks, missing-migration check, pytest (PYTEST_ARGS, default -n 2)
-#   make lint      ruff check + ruff format --check
+#   make lint      ruff check + ruff format --check + lint-imports (the layer contracts in pyproject.toml)
 #   make bench     run every bench/*.py
 #   make lock      regenerate requirements.lock from pyproject.toml (pip-tools)
 
@@ -49,6 +49,7 @@ test: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Each benchmark runs as a script from the repo root, with the project importable.
 bench: install

@@ -3,7 +3,7 @@ approval steps, flags and job runs.
 
 Views are thin: they pick the rows the user may see (`deals_visible_to`, the admin's own
 selector), check the model permissions the admin checks, validate with a serializer and call
-a service. A service's refusal (`DomainError`) becomes the matching 4xx in `config.api`.
+a service. A service's refusal (`DomainError`) becomes the matching 4xx in `core.api`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from config.api import ActionPermissions
+from core.api import ActionPermissions
 from deals import approvals, flags, lifecycle
 from deals.models import ApprovalStep, Customer, Deal, Flag, JobRun
 from deals.selectors import deals_visible_to

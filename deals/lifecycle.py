@@ -7,8 +7,12 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import DomainError
+from deals.checks import missing_cost_lines, readiness_gaps
 from deals.extensions import gate_failures, submission_gates
 from deals.models import ApprovalStep, Deal, QuoteSnapshot
+from deals.quoting import quote_inputs
+from deals.recompute import FIGURE_FIELDS, apply_result
+from pricing.engine import EngineInputError, compute_quote, quote_hash, to_primitive
 
 S = Deal.Status
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -80,10 +84,6 @@ def can_act_as_owner(deal: Deal, actor) -> bool:
 
 def freeze_snapshot(deal: Deal, *, actor) -> QuoteSnapshot:
     """Compute the deal's quote now and freeze inputs, outputs, engine version and hash."""
-    from deals.quoting import quote_inputs
-    from deals.recompute import FIGURE_FIELDS, apply_result
-    from pricing.engine import EngineInputError, compute_quote, quote_hash, to_primitive
-
     quote = quote_inputs([deal.pk])[deal.pk]
     try:
         if isinstance(quote, EngineInputError):
@@ -110,7 +110,6 @@ def freeze_snapshot(deal: Deal, *, actor) -> QuoteSnapshot:
 def submit(*, deal_id: int, actor) -> Deal:
     """Submit for approval: every gate checked and every failure listed, or nothing changes."""
     from deals.approvals import build_chain
-    from deals.checks import missing_cost_lines, readiness_gaps
 
     deal = Deal.objects.select_for_update().select_related("plan_version__plan").get(pk=deal_id)
     if not can_act_as_owner(deal, actor):

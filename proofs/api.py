@@ -16,7 +16,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ActionPermissions
+from core.api import ActionPermissions
 from deals.selectors import deals_visible_to
 from proofs import services
 from proofs.ingestion import ingest_performed_work

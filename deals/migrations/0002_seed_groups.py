@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from deals.seeding import grant
+from core.seeding import grant
 
 CATALOG = [
     "workunit",

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.db import migrations
 
-from deals.seeding import grant
+from core.seeding import grant
 
 APPROVAL_ROWS = ["approvalstep", "decision", "quotesnapshot", "auditevent"]
 GRANTS = {

@@ -3,7 +3,7 @@ and let Finance start a full recompute (adding a job run)."""
 
 from django.db import migrations
 
-from deals.seeding import grant
+from core.seeding import grant
 
 # name, task, every (minutes) or None for a daily crontab at DIGEST_HOUR
 SCHEDULES = [

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from deals.seeding import grant
+from core.seeding import grant
 
 EVIDENCE = ["requirementtemplate", "proofartifact", "performedwork"]
 GRANTS = {
