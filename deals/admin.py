@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,7 +30,7 @@ from deals.models import (
     Team,
 )
 from deals.roles import SEES_ALL_DEALS, group_names
-from deals.selectors import approval_queue, deal_review, deals_visible_to
+from deals.selectors import approval_queue, customers_visible_to, deal_review, deals_visible_to
 from pricing.models import PlanVersion
 
 
@@ -44,11 +44,19 @@ def report_error(modeladmin, request, error: ValidationError) -> None:
 class RefuseHiddenObjectsAdmin(admin.ModelAdmin):
     """Opening a row the user may not see by URL is refused with 403, not quietly redirected."""
 
+    def object_pk(self, object_id):
+        """The row's key from a URL, or None when the text cannot be one (answered as a missing row)."""
+        try:
+            return self.model._meta.pk.to_python(object_id)
+        except ValidationError:
+            return None
+
     def _refuse_if_hidden(self, request, object_id):
         model = self.model
-        if not model._default_manager.filter(pk=object_id).exists():
+        pk = self.object_pk(object_id)
+        if pk is None or not model._default_manager.filter(pk=pk).exists():
             return
-        if not self.get_queryset(request).filter(pk=object_id).exists():
+        if not self.get_queryset(request).filter(pk=pk).exists():
             raise PermissionDenied(f"This {model._meta.verbose_name} is not yours to see.")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -65,10 +73,16 @@ class RefuseHiddenObjectsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(AuditedAdmin):
+class CustomerAdmin(RefuseHiddenObjectsAdmin, AuditedAdmin):
     list_display = ["name", "segment", "crm_id", "contact_name", "contact_email"]
     list_filter = ["segment"]
     search_fields = ["name", "crm_id", "contact_name", "contact_email"]
+
+    def get_queryset(self, request):
+        return customers_visible_to(request.user, super().get_queryset(request))
+
+    def save_model(self, request, obj, form, change):
+        services.customer_save(actor=request.user, customer=obj)
 
 
 @admin.register(Team)
@@ -272,7 +286,10 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
 
     def _visible_deal(self, request, object_id) -> Deal:
         """The deal, if this user may see it: another seller's deal is refused, not hidden."""
-        deal = get_object_or_404(Deal.objects.select_related("plan_version__plan"), pk=object_id)
+        pk = self.object_pk(object_id)
+        if pk is None:
+            raise Http404("No such deal.")
+        deal = get_object_or_404(Deal.objects.select_related("plan_version__plan"), pk=pk)
         if not deals_visible_to(request.user).filter(pk=deal.pk).exists():
             raise PermissionDenied("This deal is not yours to see.")
         return deal

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import F
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -21,7 +20,7 @@ from rest_framework.response import Response
 from core.api import ActionPermissions
 from deals import approvals, flags, lifecycle
 from deals.models import ApprovalStep, Customer, Deal, Flag, JobRun
-from deals.selectors import deals_visible_to
+from deals.selectors import customers_visible_to, deals_visible_to
 from deals.serializers import (
     ApprovalStepSerializer,
     CloseSerializer,
@@ -42,7 +41,7 @@ from deals.serializers import (
     plan_version_queryset,
     volume_map,
 )
-from deals.services import deal_cost_lines_set, deal_create, deal_update
+from deals.services import customer_save, deal_create, deal_update
 from pricing.engine import EngineInputError, compute_quote
 from pricing.models import PricingPlan, WorkUnit
 
@@ -75,11 +74,22 @@ class CustomerViewSet(
     filterset_fields = ["segment", "crm_id"]
     ordering_fields = ["name", "created_at"]
 
+    def get_queryset(self):
+        return customers_visible_to(self.request.user, super().get_queryset())
+
+    def perform_create(self, serializer):
+        serializer.instance = customer_save(
+            actor=self.request.user, customer=Customer(**serializer.validated_data)
+        )
+
     def partial_update(self, request, pk=None):
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        customer = self.get_object()
+        serializer = self.get_serializer(customer, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        serializer.save()
-        return Response(serializer.data)
+        for name, value in serializer.validated_data.items():
+            setattr(customer, name, value)
+        customer_save(actor=request.user, customer=customer)
+        return Response(self.get_serializer(customer).data)
 
 
 class WorkUnitViewSet(ReadOnlyViewSet):
@@ -184,24 +194,22 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         fields = dict(serializer.validated_data)
         volumes = fields.pop("volumes", [])
         cost_lines = fields.pop("cost_lines", None)
-        with transaction.atomic():
-            deal = deal_create(
-                customer=fields.pop("customer"),
-                name=fields.pop("name"),
-                plan_version=fields.pop("plan_version"),
-                owner=request.user,
-                actor=request.user,
-                volumes=volume_map(volumes),
-                cost_lines_from_catalog=cost_lines is None,
-                **fields,
-            )
-            if cost_lines is not None:
-                deal_cost_lines_set(deal=deal, lines=cost_lines)
+        deal = deal_create(
+            customer=fields.pop("customer"),
+            name=fields.pop("name"),
+            plan_version=fields.pop("plan_version"),
+            owner=request.user,
+            actor=request.user,
+            volumes=volume_map(volumes),
+            cost_lines=cost_lines,
+            **fields,
+        )
         return self.represent(deal, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        """Edit as the owner. A price-affecting edit of a submitted or approved deal sends it back
-        to draft and voids its approvals. `volumes` and `cost_lines`, when sent, replace all rows."""
+        """Edit as the owner. An edit of a judged input (price fields, volumes, cost lines, customer,
+        owner, rollback path) of a submitted or approved deal sends it back to draft and voids its
+        approvals. `volumes` and `cost_lines`, when sent, replace all rows."""
         deal = self.get_object()
         serializer = DealWriteSerializer(deal, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

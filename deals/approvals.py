@@ -95,19 +95,21 @@ def build_chain(deal: Deal, snapshot: QuoteSnapshot) -> list[ApprovalStep]:
 def decide(*, step_id: int, actor, outcome: str, comment: str = "", seen_hash: str) -> Decision:
     """Record one decision on one pending step, or refuse with a clear reason and change nothing.
 
-    The step row is locked, so of two approvers acting at once exactly one decides; the other
-    finds the step decided. `seen_hash` is the snapshot the approver looked at: a deal changed
-    since then is refused as stale.
+    The deal row is locked, then the step: the one lock order of every writer of a deal and its
+    steps (an edit locks the deal before it voids the steps), so a decision and an edit never
+    deadlock. Of two approvers acting at once exactly one decides; the other finds the step
+    decided. `seen_hash` is the snapshot the approver looked at: a deal changed since then is
+    refused as stale.
     """
-    try:
-        step = (
-            ApprovalStep.objects.select_for_update()
-            .select_related("deal", "snapshot", "group")
-            .get(pk=step_id)
-        )
-    except ApprovalStep.DoesNotExist:
-        raise DomainError({"step": "No such approval step."}, code="not_found") from None
-    deal = Deal.objects.select_for_update().get(pk=step.deal_id)
+    deal_id = ApprovalStep.objects.filter(pk=step_id).values_list("deal_id", flat=True).first()
+    if deal_id is None:
+        raise DomainError({"step": "No such approval step."}, code="not_found")
+    deal = Deal.objects.select_for_update().get(pk=deal_id)
+    step = (
+        ApprovalStep.objects.select_for_update(of=("self",))
+        .select_related("snapshot", "group")
+        .get(pk=step_id)
+    )
     if outcome not in Decision.Outcome.values:
         raise DomainError({"outcome": f"Choose one of {', '.join(Decision.Outcome.values)}."})
     if not in_group(actor, step.group.name):

@@ -25,7 +25,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.LOST: frozenset(),
 }
 EDITABLE_STATES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
-# States whose approvals a price-affecting edit voids.
+# States whose approvals an edit of a judged input voids.
 JUDGED_STATES = frozenset({S.SUBMITTED, S.APPROVED})
 CLOSED_STATES = frozenset({S.WON, S.LOST})
 
@@ -69,7 +69,7 @@ def void_all_approvals(deal: Deal) -> int:
 
 @transaction.atomic
 def return_to_draft(deal: Deal, *, actor, reason: str) -> Deal:
-    """A price-affecting edit of a judged deal: back to draft, approvals void."""
+    """An edit of a judged input of a submitted or approved deal: back to draft, approvals void."""
     voided = void_all_approvals(deal)
     return transition(deal, S.DRAFT, actor=actor, reason=reason, voided_steps=voided)
 

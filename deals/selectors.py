@@ -10,7 +10,7 @@ from core.models import AuditEvent
 from deals.advisor import advice_for
 from deals.extensions import panels_for
 from deals.lifecycle import latest_snapshot
-from deals.models import ApprovalStep, Deal, Flag
+from deals.models import ApprovalStep, Customer, Deal, Flag
 from deals.quoting import quote_inputs
 from deals.roles import MANAGER, SEES_ALL_DEALS, SELLER, group_names
 from pricing.engine import EngineInputError, compute_quote, to_primitive
@@ -30,6 +30,19 @@ def deals_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
         team_members = get_user_model().objects.filter(teams__manager=user).values("pk")
         scope |= Q(owner__in=team_members) | Q(owner=user)
     return queryset.filter(scope)
+
+
+def customers_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The customers of the deals the user sees, and those nobody has a deal with yet (the CRM's
+    new accounts, for a first deal); a customer of only other sellers' deals is not among them."""
+    queryset = Customer.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser or group_names(user) & SEES_ALL_DEALS:
+        return queryset
+    return queryset.filter(
+        Q(pk__in=deals_visible_to(user).values("customer_id")) | ~Q(pk__in=Deal.objects.values("customer_id"))
+    )
 
 
 def approval_queue(user) -> QuerySet:

@@ -9,16 +9,16 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.audit import audit_change, snapshot_of
+from core.audit import audit_change, audited_save, snapshot_of
 from core.errors import DomainError
 from deals.lifecycle import CLOSED_STATES, JUDGED_STATES, can_act_as_owner, return_to_draft
 from deals.models import Customer, Deal, DealCostLine, DealVolume
 from deals.recompute import chunks
+from deals.selectors import customers_visible_to
 from pricing.engine.types import CostCategory
 from pricing.models import PlanVersion, WorkUnit
 
-# Fields whose change alters the quote; editing one on a submitted or approved deal
-# sends it back to draft (see lifecycle).
+# Fields whose change alters the quote: an edit bumps the revision and recomputes the figures.
 PRICE_FIELDS = frozenset(
     {
         "plan_version",
@@ -33,7 +33,10 @@ PRICE_FIELDS = frozenset(
         "confidence_tier",
     }
 )
-DEAL_FIELDS = PRICE_FIELDS | {"name", "customer", "owner", "rollback_path", "notes", "crm_id"}
+# The inputs the approvers judged: the price, and the gates (owner, customer, rollback path; cost
+# lines and volumes are rows). Editing one on a submitted or approved deal sends it back to draft.
+JUDGED_FIELDS = PRICE_FIELDS | {"customer", "owner", "rollback_path"}
+DEAL_FIELDS = JUDGED_FIELDS | {"name", "notes", "crm_id"}
 
 
 def deals_mark_stale(deals: QuerySet) -> int:
@@ -58,6 +61,18 @@ def priced_work_units(plan_version: PlanVersion) -> QuerySet:
     return WorkUnit.objects.filter(price_components__version=plan_version).distinct().order_by("code")
 
 
+def customer_save(*, actor, customer: Customer) -> Customer:
+    """Create or amend a customer, audited (the admin, the API and the CRM's pushes alike)."""
+    audited_save(actor=actor, instance=customer)
+    return customer
+
+
+def refuse_hidden_customer(actor, customer_id) -> None:
+    """A seller deals only with the customers they may see (their own deals', or new ones)."""
+    if actor is not None and not customers_visible_to(actor).filter(pk=customer_id).exists():
+        raise DomainError({"customer": "No such customer."})
+
+
 @transaction.atomic
 def deal_create(
     *,
@@ -67,21 +82,24 @@ def deal_create(
     owner=None,
     actor=None,
     volumes: dict[WorkUnit, tuple[Decimal, Decimal]] | None = None,
-    cost_lines_from_catalog: bool = True,
+    cost_lines: list[dict] | None = None,
     **fields,
 ) -> Deal:
-    """A draft deal; its cost lines start as the catalog's for every priced work unit.
+    """A draft deal; its cost lines are those given or, by default, the catalog's for every
+    priced work unit and cost category.
 
     `actor` is who creates it (None for imports and the demo); a seller owns what they create.
     """
     if actor is not None and not actor.is_superuser and owner != actor:
-        raise ValidationError({"owner": "You can only create deals you own."})
+        raise DomainError({"owner": "You can only create deals you own."}, code="forbidden")
     unknown = set(fields) - DEAL_FIELDS
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a deal field."))
+        raise DomainError(dict.fromkeys(sorted(unknown), "Not a deal field."))
     fields.setdefault("currency", plan_version.plan.currency)
     deal = Deal(customer=customer, name=name, plan_version=plan_version, owner=owner, **fields)
-    deal_save_new(deal=deal, actor=actor, volumes=volumes, cost_lines_from_catalog=cost_lines_from_catalog)
+    deal_save_new(deal=deal, actor=actor, volumes=volumes, cost_lines_from_catalog=cost_lines is None)
+    if cost_lines is not None:
+        deal_cost_lines_set(deal=deal, lines=cost_lines)
     return deal
 
 
@@ -95,7 +113,8 @@ def deal_save_new(
 ) -> Deal:
     """Validate and store a new deal built by a form; audited, figures queued for compute."""
     if deal.plan_version_id and deal.plan_version.status != PlanVersion.Status.PUBLISHED:
-        raise ValidationError({"plan_version": "Deals are quoted on a published plan version."})
+        raise DomainError({"plan_version": "Deals are quoted on a published plan version."})
+    refuse_hidden_customer(actor, deal.customer_id)
     deal.full_clean()
     deal.save()
     if volumes:
@@ -151,16 +170,13 @@ def deal_volumes_set(*, deal: Deal, volumes: dict[WorkUnit, tuple[Decimal, Decim
     )
 
 
-def edit_affects_price(changed_fields: set[str], rows_changed: bool) -> bool:
-    return rows_changed or bool(changed_fields & PRICE_FIELDS)
-
-
 def apply_edit_consequences(*, deal: Deal, actor, changed_fields: set[str], rows_changed: bool, before: dict):
     """The audit row of an edit written in this transaction, and what it sets off.
 
-    A price-affecting edit (a price field, a volume or a cost line) of a submitted or approved
-    deal sends it back to draft and voids its approvals; any price edit bumps the revision an
-    approver's view carries, and marks the figures stale. Other edits change nothing else.
+    An edit of a judged input (a price field, a gate's field, a volume or a cost line) bumps the
+    revision an approver's view carries and, on a submitted or approved deal, sends it back to
+    draft and voids its approvals; a price edit also marks the figures stale. Other edits (name,
+    notes, CRM id) change nothing else.
     """
     audit_change(
         actor=actor,
@@ -170,17 +186,15 @@ def apply_edit_consequences(*, deal: Deal, actor, changed_fields: set[str], rows
         after=snapshot_of(deal, before.keys()),
         deal=deal,
     )
-    if not edit_affects_price(changed_fields, rows_changed):
+    judged = sorted(changed_fields & JUDGED_FIELDS) + (["volumes or cost lines"] if rows_changed else [])
+    if not judged:
         return
     Deal.objects.filter(pk=deal.pk).update(revision=models.F("revision") + 1, updated_at=timezone.now())
     deal.refresh_from_db(fields=["revision", "updated_at"])
     if deal.status in JUDGED_STATES:
-        return_to_draft(
-            deal,
-            actor=actor,
-            reason="price-affecting edit: " + ", ".join(sorted(changed_fields) or ["volumes or cost lines"]),
-        )
-    deals_mark_stale(Deal.objects.filter(pk=deal.pk))
+        return_to_draft(deal, actor=actor, reason="judged input changed: " + ", ".join(judged))
+    if rows_changed or changed_fields & PRICE_FIELDS:
+        deals_mark_stale(Deal.objects.filter(pk=deal.pk))
 
 
 def deal_cost_lines_set(*, deal: Deal, lines: list[dict]) -> None:
@@ -233,6 +247,15 @@ def deal_update(
         raise DomainError(dict.fromkeys(sorted(unknown), "Not an editable deal field."))
     if "owner" in fields and not actor.is_superuser:
         raise DomainError({"owner": "Only an administrator reassigns a deal."})
+    if "customer" in fields and fields["customer"] is not None:
+        refuse_hidden_customer(actor, fields["customer"].pk)
+    version = fields.get("plan_version")
+    if (
+        version is not None
+        and version != deal.plan_version
+        and version.status != PlanVersion.Status.PUBLISHED
+    ):
+        raise DomainError({"plan_version": "Deals are quoted on a published plan version."})
     before = snapshot_of(deal, sorted(DEAL_FIELDS))
     for name, value in fields.items():
         setattr(deal, name, value)

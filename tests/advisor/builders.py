@@ -37,7 +37,7 @@ def deal_on(plan_version, unit, *, owner, volume: D, customer=None, **fields) ->
         plan_version=plan_version,
         owner=owner,
         volumes={unit: (volume, D("0.2"))},
-        cost_lines_from_catalog=False,
+        cost_lines=[],
         rollback_path="Tickets go back to the human queue.",
         review_level="sampled",
         **fields,

@@ -37,13 +37,13 @@ TABLE = {
         "get",
         lambda w: f"/api/v1/customers/{w.draft.customer_id}/",
         None,
-        [200, 200, 200, 200, 200, 401],
+        [200, 404, 200, 200, 200, 401],
     ),
     "customer change": (
         "patch",
         lambda w: f"/api/v1/customers/{w.draft.customer_id}/",
         lambda w: {"segment": "Insurance"},
-        [200, 200, 403, 403, 403, 401],
+        [200, 404, 403, 403, 403, 401],
     ),
     "work units list": ("get", lambda w: "/api/v1/work-units/", None, [200, 200, 200, 200, 200, 401]),
     "work unit detail": (
@@ -68,7 +68,8 @@ TABLE = {
         [200, 200, 200, 200, 403, 401],
     ),
     "deals list": ("get", lambda w: "/api/v1/deals/", None, [200, 200, 200, 200, 200, 401]),
-    "deal create": ("post", lambda w: "/api/v1/deals/", deal_body, [201, 201, 403, 403, 403, 401]),
+    # Seller B may not put a deal on seller A's customer.
+    "deal create": ("post", lambda w: "/api/v1/deals/", deal_body, [201, 400, 403, 403, 403, 401]),
     "deal detail": ("get", lambda w: f"/api/v1/deals/{w.draft.pk}/", None, [200, 404, 200, 200, 200, 401]),
     "deal change": (
         "patch",

@@ -78,7 +78,7 @@ def test_an_admin_price_edit_of_an_approved_deal_does_what_the_api_edit_does(
         assert change["changed"] == ["discount_pct"]
         assert D(change["after"]["discount_pct"]) == D("7.50")
         back = AuditEvent.objects.get(deal=deal, action="status_changed", detail__target="draft")
-        assert back.detail["reason"] == "price-affecting edit: discount_pct"
+        assert back.detail["reason"] == "judged input changed: discount_pct"
     [admin_change], [api_change] = changes_of(by_admin), changes_of(by_api)
     assert admin_change["before"]["discount_pct"] == api_change["before"]["discount_pct"]
     assert admin_change["after"]["discount_pct"] == api_change["after"]["discount_pct"]

@@ -5,11 +5,13 @@ import threading
 import pytest
 from django.db import connection
 
+from core.errors import DomainError
 from deals import roles
 from deals.approvals import decide
 from deals.errors import StaleDecision
 from deals.lifecycle import submit
 from deals.models import Decision
+from deals.services import deal_update
 from tests.factories import UserFactory, accept_evidence, make_deal
 
 APPROVERS = 20
@@ -56,3 +58,58 @@ def test_concurrent_approvals_of_one_step_record_exactly_one_decision():
     assert Decision.objects.filter(step=step).count() == 1
     step.refresh_from_db()
     assert step.status == "approved"
+
+
+def edit_and_decide_at_once(deal, step, seller, desk, discount) -> dict[str, str]:
+    """The owner's price edit and the desk's approval, released at the same instant."""
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def run(name, action):
+        try:
+            barrier.wait(timeout=30)
+            action()
+            outcomes[name] = "done"
+        except DomainError as refused:
+            outcomes[name] = f"refused ({refused.code})"
+        finally:
+            connection.close()
+
+    def edit():
+        deal_update(deal_id=deal.pk, actor=seller, fields={"discount_pct": discount})
+
+    def approve():
+        decide(step_id=step.pk, actor=desk, outcome="approve", seen_hash=step.snapshot.hash)
+
+    threads = [
+        threading.Thread(target=run, args=("edit", edit)),
+        threading.Thread(target=run, args=("decide", approve)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_owner_edit_and_a_desk_decision_at_the_same_moment_never_deadlock():
+    """Both lock the deal row first: one waits for the other, and each ends in a clear outcome."""
+    seller = UserFactory(group=roles.SELLER)
+    desk = UserFactory(group=roles.DEAL_DESK)
+    for trial in range(8):
+        deal = make_deal(owner=seller)
+        submit(deal_id=deal.pk, actor=seller)
+        accept_evidence(deal, desk)
+        step = deal.approval_steps.get(status="pending")
+
+        outcomes = edit_and_decide_at_once(deal, step, seller, desk, discount=trial + 1)
+
+        # The edit always lands; the decision either came first (then the edit voided it) or
+        # found its step void and was refused as stale.
+        assert outcomes["edit"] == "done", outcomes
+        assert outcomes["decide"] in {"done", "refused (stale)"}, outcomes
+        deal.refresh_from_db()
+        assert deal.status == "draft"
+        assert set(deal.approval_steps.values_list("status", flat=True)) == {"void"}
