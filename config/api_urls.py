@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from deals import api
+from pricing import api as pricing_api
 from proofs import api as proofs_api
 
 router = SimpleRouter()
@@ -11,6 +12,8 @@ router.register("customers", api.CustomerViewSet, basename="customer")
 router.register("work-units", api.WorkUnitViewSet, basename="work-unit")
 router.register("plans", api.PricingPlanViewSet, basename="plan")
 router.register("plan-versions", api.PlanVersionViewSet, basename="plan-version")
+router.register("model-rates", pricing_api.ModelRateViewSet, basename="model-rate")
+router.register("cost-components", pricing_api.CostComponentViewSet, basename="cost-component")
 router.register("deals", api.DealViewSet, basename="deal")
 router.register("approval-steps", api.ApprovalStepViewSet, basename="approval-step")
 router.register("flags", api.FlagViewSet, basename="flag")

@@ -59,6 +59,7 @@ def audited_save(*, actor, instance) -> dict | None:
     except ValidationError as error:
         raise DomainError.from_validation(error) from None
     instance.save()
+    instance.refresh_from_db()  # the stored values: a form's 6 is kept as 6.000000
     audit_change(
         actor=actor,
         instance=instance,

@@ -7,9 +7,12 @@ A's team. The table is the contract: a new endpoint without a row fails `test_ta
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from pricing.models import CostComponent, ModelRate
 from tests.api.conftest import World
 
 ROLES = ["seller", "other_seller", "desk", "finance", "manager", None]
@@ -21,6 +24,12 @@ def preview_body(w: World) -> dict:
 
 def deal_body(w: World) -> dict:
     return {"name": "From the CRM", "customer": w.draft.customer_id, **preview_body(w)}
+
+
+def a_model_rate() -> ModelRate:
+    return ModelRate.objects.create(
+        model_name="gpt-world", input_per_million=1, output_per_million=4, effective_from=date(2026, 1, 1)
+    )
 
 
 # name -> (method, path, body or None, expected status per role in ROLES order)
@@ -66,6 +75,42 @@ TABLE = {
         lambda w: f"/api/v1/plan-versions/{w.version.pk}/",
         None,
         [200, 200, 200, 200, 403, 401],
+    ),
+    "model rates list": ("get", lambda w: "/api/v1/model-rates/", None, [403, 403, 200, 200, 403, 401]),
+    "model rate detail": (
+        "get",
+        lambda w: f"/api/v1/model-rates/{a_model_rate().pk}/",
+        None,
+        [403, 403, 200, 200, 403, 401],
+    ),
+    "model rate create": (
+        "post",
+        lambda w: "/api/v1/model-rates/",
+        lambda w: {
+            "model_name": "gpt-next",
+            "input_per_million": "1",
+            "output_per_million": "4",
+            "effective_from": "2026-12-01",
+        },
+        [403, 403, 403, 201, 403, 401],
+    ),
+    "cost components list": (
+        "get",
+        lambda w: "/api/v1/cost-components/",
+        None,
+        [403, 403, 200, 200, 403, 401],
+    ),
+    "cost component detail": (
+        "get",
+        lambda w: f"/api/v1/cost-components/{CostComponent.objects.first().pk}/",
+        None,
+        [403, 403, 200, 200, 403, 401],
+    ),
+    "cost component change": (
+        "patch",
+        lambda w: f"/api/v1/cost-components/{CostComponent.objects.first().pk}/",
+        lambda w: {"cv": "0.3"},
+        [403, 403, 403, 200, 403, 401],
     ),
     "deals list": ("get", lambda w: "/api/v1/deals/", None, [200, 200, 200, 200, 200, 401]),
     # Seller B may not put a deal on seller A's customer.
@@ -189,6 +234,12 @@ ROUTES = {
     ("get", "/api/v1/plans/{id}/"): "plan detail",
     ("get", "/api/v1/plan-versions/"): "plan versions list",
     ("get", "/api/v1/plan-versions/{id}/"): "plan version detail",
+    ("get", "/api/v1/model-rates/"): "model rates list",
+    ("post", "/api/v1/model-rates/"): "model rate create",
+    ("get", "/api/v1/model-rates/{id}/"): "model rate detail",
+    ("get", "/api/v1/cost-components/"): "cost components list",
+    ("get", "/api/v1/cost-components/{id}/"): "cost component detail",
+    ("patch", "/api/v1/cost-components/{id}/"): "cost component change",
     ("get", "/api/v1/deals/"): "deals list",
     ("post", "/api/v1/deals/"): "deal create",
     ("get", "/api/v1/deals/{id}/"): "deal detail",
