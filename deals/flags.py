@@ -11,6 +11,7 @@ then the flag reopens if its condition still holds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -29,6 +30,7 @@ from deals.models import Deal, Flag
 from deals.recompute import chunks
 from deals.roles import MANAGER, in_group
 from deals.selectors import deals_visible_to
+from pricing.models import AdvisorThresholds
 
 R = Flag.Reason
 S = Flag.Status
@@ -110,15 +112,37 @@ def conditions(deals: list[Deal]) -> tuple[dict[Key, str], set[Key]]:
     return {key: clip(detail) for key, detail in holds.items()}, unknown
 
 
+WAIVER_FIELDS = ["waived_by", "waived_at", "waive_reason", "waived_revision", "waived_figure"]
+# The deal's figure a margin flag's waiver accepts, by the flag's reason.
+WAIVED_FIGURE = {R.MARGIN_BELOW_FLOOR: "gross_margin", R.P10_BELOW_FLOOR: "margin_p10"}
+
+
+def waiver_outgrown(flag: Flag, deal: Deal, tolerance: Decimal) -> str:
+    """Why a waiver no longer covers the deal ('' while it does): the deal changed since (its
+    revision moved), or the figure it accepted got worse by more than the tolerance."""
+    if deal.revision > (flag.waived_revision or 0):
+        return f"the deal changed (revision {flag.waived_revision} to {deal.revision})"
+    figure = getattr(deal, WAIVED_FIGURE[flag.reason]) if flag.reason in WAIVED_FIGURE else None
+    if figure is not None and flag.waived_figure is not None and flag.waived_figure - figure > tolerance:
+        return (
+            f"{flag.get_reason_display().lower()}: {percent(figure)} against the waived "
+            f"{percent(flag.waived_figure)} (tolerance {in_points(tolerance)})"
+        )
+    return ""
+
+
 def scan_chunk(deal_ids: list[int]) -> tuple[list[int], int]:
     """Bring the flags of these deals in line with their conditions; returns (opened, resolved)."""
     deals = scanned_deals(deal_ids)
     holds, unknown = conditions(deals)
-    revision = {d.id: d.revision for d in deals}
+    by_id = {d.id: d for d in deals}
+    tolerance = Decimal(0)
     now = timezone.now()
     with transaction.atomic():
         # Locked so that a manager's waiver and the scan never overwrite each other.
         live = list(Flag.objects.select_for_update().filter(deal_id__in_batch=deal_ids, status__in=LIVE))
+        if any(flag.waived_figure is not None for flag in live):
+            tolerance = AdvisorThresholds.load().waiver_tolerance
         live_keys = {(f.deal_id, f.reason) for f in live}
         created = Flag.objects.bulk_create(
             Flag(deal_id=deal_id, reason=reason, detail=detail)
@@ -131,15 +155,25 @@ def scan_chunk(deal_ids: list[int]) -> tuple[list[int], int]:
             if key not in holds:
                 if key not in unknown:
                     resolved.append(flag.pk)
-            elif flag.status == S.WAIVED and revision[flag.deal_id] > (flag.waived_revision or 0):
+            elif flag.status == S.WAIVED and (why := waiver_outgrown(flag, by_id[flag.deal_id], tolerance)):
                 flag.status, flag.detail = S.OPEN, holds[key]
-                flag.waived_by, flag.waived_at, flag.waive_reason, flag.waived_revision = None, None, "", None
-                reopened.append(flag)
+                flag.waived_by, flag.waived_at, flag.waive_reason = None, None, ""
+                flag.waived_revision, flag.waived_figure = None, None
+                reopened.append((flag, why))
             elif flag.detail != holds[key]:
                 flag.detail = holds[key]
                 refreshed.append(flag)
         Flag.objects.bulk_update(
-            reopened, ["status", "detail", "waived_by", "waived_at", "waive_reason", "waived_revision"]
+            [flag for flag, _ in reopened],
+            [
+                "status",
+                "detail",
+                "waived_by",
+                "waived_at",
+                "waive_reason",
+                "waived_revision",
+                "waived_figure",
+            ],
         )
         Flag.objects.bulk_update(refreshed, ["detail"])
         Flag.objects.filter(pk__in_batch=resolved).update(status=S.RESOLVED, resolved_at=now)
@@ -147,12 +181,17 @@ def scan_chunk(deal_ids: list[int]) -> tuple[list[int], int]:
             AuditEvent(
                 deal_id=flag.deal_id,
                 action="flag_reopened",
-                detail={"flag": flag.pk, "reason": flag.reason, "revision": revision[flag.deal_id]},
+                detail={
+                    "flag": flag.pk,
+                    "reason": flag.reason,
+                    "revision": by_id[flag.deal_id].revision,
+                    "why": why,
+                },
             )
-            for flag in reopened
+            for flag, why in reopened
         )
         mark_checked(deals)
-    return [f.pk for f in created] + [f.pk for f in reopened], len(resolved)
+    return [f.pk for f in created] + [f.pk for f, _ in reopened], len(resolved)
 
 
 def mark_checked(deals: list[Deal]) -> None:
@@ -220,7 +259,8 @@ def managed_flag(actor, flag_id: int) -> Flag:
 
 @transaction.atomic
 def flag_waive(*, flag_id: int, actor, waive_reason: str) -> Flag:
-    """Waive an open flag until the deal changes in a way that matters (its revision moves)."""
+    """Waive an open flag for the deal as it stands: until its revision moves or, for a margin flag,
+    until the margin it accepted gets worse by more than Finance's tolerance."""
     flag = managed_flag(actor, flag_id)
     waive_reason = (waive_reason or "").strip()
     if not waive_reason:
@@ -229,11 +269,12 @@ def flag_waive(*, flag_id: int, actor, waive_reason: str) -> Flag:
         raise DomainError(
             {"flag": f"This flag is {flag.get_status_display().lower()}; only an open flag can be waived."}
         )
-    deal = Deal.objects.only("id", "revision").get(pk=flag.deal_id)
+    deal = Deal.objects.only("id", "revision", *WAIVED_FIGURE.values()).get(pk=flag.deal_id)
     flag.status = S.WAIVED
     flag.waived_by, flag.waived_at = actor, timezone.now()
     flag.waive_reason, flag.waived_revision = waive_reason, deal.revision
-    flag.save(update_fields=["status", "waived_by", "waived_at", "waive_reason", "waived_revision"])
+    flag.waived_figure = getattr(deal, WAIVED_FIGURE[flag.reason]) if flag.reason in WAIVED_FIGURE else None
+    flag.save(update_fields=[*WAIVER_FIELDS, "status"])
     audit_record(
         deal,
         actor,
@@ -242,6 +283,7 @@ def flag_waive(*, flag_id: int, actor, waive_reason: str) -> Flag:
         reason=flag.reason,
         waive_reason=waive_reason,
         revision=deal.revision,
+        figure=None if flag.waived_figure is None else str(flag.waived_figure),
     )
     return flag
 

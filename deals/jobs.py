@@ -17,8 +17,10 @@ from django.db.models.functions import Concat, Least
 from django.utils import timezone
 
 from core.audit import audit_record
+from deals.flags import flags_evaluate
 from deals.models import Deal, JobRun
-from deals.recompute import CHUNK_SIZE, chunks, recompute_deals
+from deals.notifications import manager_digests_send
+from deals.recompute import CHUNK_SIZE, chunks, figures_recompute
 
 RECOMPUTE_CHANGED = "recompute_deals"
 RECOMPUTE_STALE = "recompute_stale"
@@ -78,7 +80,7 @@ def recorded(job: str, *, total: int = 0) -> Iterator[JobRun]:
 def recompute_changed(deal_ids: list[int]) -> int:
     """Recompute the deals a change marked stale; a deal changed again meanwhile stays stale."""
     with recorded(RECOMPUTE_CHANGED, total=len(deal_ids)) as run:
-        touched = recompute_deals(deal_ids)
+        touched = figures_recompute(deal_ids)
         run_progress(run.pk, done=len(deal_ids), deals_touched=touched)
     return touched
 
@@ -102,7 +104,7 @@ def stale_sweep() -> int:
     touched = 0
     with recorded(RECOMPUTE_STALE, total=len(ids)) as run:
         for chunk in chunks(ids):
-            written = recompute_deals(chunk)
+            written = figures_recompute(chunk)
             run_progress(run.pk, done=len(chunk), deals_touched=written)
             touched += written
     return touched
@@ -144,7 +146,7 @@ def full_recompute_chunk(*, run_id: int, deal_ids: list[int]) -> int:
     Safe to run twice: a redelivered chunk writes the same figures again. Its progress counts
     twice only if its worker died between reporting and acknowledging, and never past the total.
     """
-    touched = recompute_deals(deal_ids)
+    touched = figures_recompute(deal_ids)
     run_progress(run_id, done=len(deal_ids), deals_touched=touched)
     JobRun.objects.filter(
         pk=run_id, status=JobRun.Status.RUNNING, progress_done__gte=F("progress_total")
@@ -155,7 +157,6 @@ def full_recompute_chunk(*, run_id: int, deal_ids: list[int]) -> int:
 def flag_scan(*, full: bool = False) -> int:
     """Evaluate the flag conditions of the deals that changed (of every deal when `full`); owners
     hear of their new flags once the scan commits."""
-    from deals.flags import flags_evaluate
     from deals.tasks import notify_new_flags
 
     with recorded(FLAG_SCAN) as run:
@@ -172,7 +173,6 @@ def flag_scan(*, full: bool = False) -> int:
 
 
 def manager_digest() -> int:
-    from deals.notifications import manager_digests_send
 
     with recorded(MANAGER_DIGEST) as run:
         sent = manager_digests_send()

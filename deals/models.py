@@ -434,6 +434,8 @@ class Flag(models.Model):
     waived_at = models.DateTimeField(null=True, blank=True)
     waive_reason = models.TextField(blank=True)
     waived_revision = models.PositiveIntegerField(null=True, blank=True)
+    # The figure a waiver accepted (a margin flag's margin); a worse one beyond the tolerance reopens it.
+    waived_figure = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
 
     class Meta:
         ordering = ["opened_at"]

@@ -53,7 +53,7 @@ def apply_result(deal: Deal, result: QuoteResult | None, error: EngineInputError
         setattr(deal, name, value)
 
 
-def recompute_deals(deal_ids: Iterable[int]) -> int:
+def figures_recompute(deal_ids: Iterable[int]) -> int:
     """Recompute the given deals; returns how many were written."""
     deals = deal_terms(deal_ids, "stale_generation")  # read with the terms: the figures' generation
     generations = {terms["id"]: terms["stale_generation"] for terms in deals}
@@ -85,9 +85,3 @@ def write_figures(rows: list[tuple[list, int, int]], now) -> int:
 def chunks(ids: list[int], size: int = CHUNK_SIZE) -> Iterable[list[int]]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
-
-
-def recompute_stale(limit: int | None = None) -> int:
-    """Recompute every deal marked stale, chunk by chunk."""
-    ids = list(Deal.objects.filter(is_stale=True).order_by("id").values_list("id", flat=True)[:limit])
-    return sum(recompute_deals(chunk) for chunk in chunks(ids))

@@ -15,7 +15,7 @@ from deals import lifecycle, roles
 from deals.approvals import decide
 from deals.flags import flag_assign, flag_waive
 from deals.models import ApprovalStep, Customer, Deal, DealCostLine, Flag
-from deals.recompute import recompute_deals
+from deals.recompute import figures_recompute
 from deals.services import deal_create
 from demo.advisor import load_advisor_demo
 from demo.catalog import CUSTOMERS, create_catalog, create_users
@@ -135,7 +135,7 @@ def load_demo(seed: int = 7) -> dict[str, dict]:
                 unit_cost=D("0"), note="Runs on the customer's cloud"
             )
         deals.append(deal)
-    recompute_deals([d.pk for d in deals])
+    figures_recompute([d.pk for d in deals])
     progress_demo_deals(users, deals)
     return {"users": users, "advisor_deals": load_advisor_demo(users)}
 

@@ -9,12 +9,19 @@ from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from core.admin import AuditedAdmin
 from pricing.models import AdvisorThresholds
 
 
 @admin.register(AdvisorThresholds)
-class AdvisorThresholdsAdmin(admin.ModelAdmin):
-    fields = ["max_bill_ratio", "min_revenue_p10_cover", "max_billable_meters", "updated_at"]
+class AdvisorThresholdsAdmin(AuditedAdmin):
+    fields = [
+        "max_bill_ratio",
+        "min_revenue_p10_cover",
+        "max_billable_meters",
+        "waiver_tolerance",
+        "updated_at",
+    ]
     readonly_fields = ["updated_at"]
 
     def has_add_permission(self, request):

@@ -359,6 +359,12 @@ class AdvisorThresholds(models.Model):
     max_billable_meters = models.PositiveSmallIntegerField(
         default=2, help_text="Billing complexity: warn when a deal is billed on more meters than this."
     )
+    waiver_tolerance = ratio_field(
+        default=Decimal("0.0200"),
+        validators=[non_negative],
+        help_text="A waived margin flag reopens when the margin it accepted falls by more than this "
+        "(0.0200 = 2 percentage points).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     SINGLETON_ID = 1

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import pricing.admin_advisor  # noqa: F401  (registers the thresholds' admin, as pricing/admin.py will)
+from core.models import AuditEvent
 from deals import lifecycle
 from deals.advisor import advice_for, advisor_rule_reason, warnings_for_snapshot
 from deals.models import Deal
@@ -52,10 +53,18 @@ def test_finance_edits_the_thresholds_in_the_admin_and_the_deal_desk_only_reads_
     client.force_login(people["finance"])
     assert client.get(reverse("admin:pricing_advisorthresholds_changelist"))["Location"] == change
     response = client.post(
-        change, {"max_bill_ratio": "1.80", "min_revenue_p10_cover": "1.2", "max_billable_meters": "3"}
+        change,
+        {
+            "max_bill_ratio": "1.80",
+            "min_revenue_p10_cover": "1.2",
+            "max_billable_meters": "3",
+            "waiver_tolerance": "0.03",
+        },
     )
     assert response.status_code == 302
     assert AdvisorThresholds.load().as_engine() == Limits(D("1.80"), D("1.2"), 3)
+    change_event = AuditEvent.objects.get(action="advisorthresholds_changed")
+    assert change_event.detail["after"]["waiver_tolerance"] == "0.0300"
 
     client.force_login(people["desk"])
     assert client.get(change).status_code == 200

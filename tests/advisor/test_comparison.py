@@ -12,10 +12,14 @@ from deals.advisor import compare_plans, current_thresholds
 from deals.quoting import quote_inputs
 from pricing.engine import EngineInputError, compute_quote
 from pricing.engine.advisor import advise
-from tests.advisor.builders import deal_on, seat_plan
-from tests.factories import WorkUnitFactory, published_plan
+from tests.factories import WorkUnitFactory, make_deal, published_plan
 
 GROWTH = D("1.5")
+
+
+def deal_on(plan_version, unit, **fields):
+    """A draft on any plan pricing `unit` (metered there or not), without evidence."""
+    return make_deal(plan_version=plan_version, unit=unit, evidence=False, **fields)
 
 
 @pytest.fixture
@@ -28,7 +32,7 @@ def plans(db):
             unit=unit, tiers=[(D("0"), D("1000"), D("3.00")), (D("1000"), None, D("1.40"))]
         ),
         "outcome": published_plan(unit=unit, unit_price=D("0.40"), outcome_fee=D("3"), platform_fee=D("400")),
-        "seats": seat_plan(),
+        "seats": published_plan(unit_price=None, seat_price=D("90")),
         "elsewhere": published_plan(),
         "euro": published_plan(unit=unit, currency="EUR"),
     }

@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 
 from pricing.models import AdvisorThresholds
-from tests.advisor.builders import performed, won
-from tests.factories import CustomerFactory, make_deal, published_plan
+from tests.factories import CustomerFactory, make_deal, performed, published_plan, won
 
 PAGES = ["advisor:warnings", "advisor:compare"]
 

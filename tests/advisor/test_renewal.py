@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from pricing.engine.margin import gross_margin, task_margin
 from pricing.engine.money import CENT
 from proofs.renewal import customer_renewal
-from tests.advisor.builders import performed, won
-from tests.factories import CustomerFactory, make_deal, published_plan
+from tests.factories import CustomerFactory, make_deal, performed, published_plan, won
 
 # (months ago, quantity, accepted, overridden, cost per unit): growing, and getting dearer.
 MONTHS = [

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from decimal import Decimal as D
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -16,12 +17,12 @@ from deals.lifecycle import submit
 from deals.models import ApprovalStep, Deal, Decision, Flag, JobRun, Team
 from pricing.models import PlanVersion, WorkUnit
 from proofs.models import ProofArtifact
-from tests.api.factories import (
-    DealFactory,
+from tests.factories import (
     UserFactory,
     WorkUnitFactory,
     accept_evidence,
-    published_version,
+    make_deal,
+    published_plan,
     token_for,
 )
 
@@ -100,14 +101,14 @@ def build_world() -> World:
     users["telemetry"].user_permissions.add(Permission.objects.get(codename="add_performedwork"))
     Team.objects.create(name="West", manager=users["manager"]).members.add(users["seller"])
     unit = WorkUnitFactory()
-    version = published_version(unit)
-    draft = DealFactory(plan_version=version, owner=users["seller"])
-    other_draft = DealFactory(plan_version=version, owner=users["other_seller"])
+    version = published_plan(unit=unit, platform_fee=D("500"))
+    draft = make_deal(plan_version=version, owner=users["seller"])
+    other_draft = make_deal(plan_version=version, owner=users["other_seller"])
     submitted = submit(
-        deal_id=DealFactory(plan_version=version, owner=users["seller"]).pk, actor=users["seller"]
+        deal_id=make_deal(plan_version=version, owner=users["seller"]).pk, actor=users["seller"]
     )
     other_submitted = submit(
-        deal_id=DealFactory(plan_version=version, owner=users["other_seller"]).pk,
+        deal_id=make_deal(plan_version=version, owner=users["other_seller"]).pk,
         actor=users["other_seller"],
     )
     for deal in (submitted, other_submitted):
@@ -121,7 +122,7 @@ def build_world() -> World:
         submitted=submitted,
         step=pending_step(submitted),
         other_step=pending_step(other_submitted),
-        approved=approve(DealFactory(plan_version=version, owner=users["seller"]), users),
+        approved=approve(make_deal(plan_version=version, owner=users["seller"]), users),
         artifact=ProofArtifact.objects.filter(deal=draft, is_current=True).first(),
         flag=Flag.objects.create(deal=draft, reason=Flag.Reason.MISSING_COST_LINE, detail="No support line."),
         other_flag=Flag.objects.create(deal=other_draft, reason=Flag.Reason.MISSING_OWNER),

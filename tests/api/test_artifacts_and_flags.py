@@ -6,9 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from deals.models import Flag
 from proofs.models import ProofArtifact
-from tests.api.factories import AUDIT_LOG
 
 URL = "/api/v1/artifacts/"
+AUDIT_LOG = b"at,actor,action\n2026-03-02T10:00:00Z,agent,closed ticket 4411\n"
 
 
 def upload(world, name: str, content: bytes, who: str = "seller"):

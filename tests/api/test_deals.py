@@ -13,7 +13,7 @@ from deals.models import ApprovalStep, Deal, DealCostLine
 from deals.quoting import quote_inputs
 from pricing.engine import compute_quote
 from tests.api.conftest import World
-from tests.api.factories import DealFactory
+from tests.factories import make_deal
 
 
 def draft_body(world: World, **extra) -> dict:
@@ -152,7 +152,7 @@ def test_volumes_sent_on_edit_replace_all_rows(world):
 
 
 def test_submit_refuses_with_every_reason_listed(world):
-    deal = DealFactory(
+    deal = make_deal(
         plan_version=world.version, owner=world.users["seller"], rollback_path="", evidence=False
     )
     DealCostLine.objects.filter(deal=deal, category="support").delete()
@@ -247,7 +247,7 @@ def test_the_list_filters_and_orders(world):
 
 def test_the_list_costs_the_same_queries_whatever_the_page_size(world):
     for _ in range(12):
-        DealFactory(plan_version=world.version, owner=world.users["seller"], evidence=False)
+        make_deal(plan_version=world.version, owner=world.users["seller"], evidence=False)
     client = world.client("seller")
     visible = Deal.objects.filter(owner=world.users["seller"]).count()
     counts = {}

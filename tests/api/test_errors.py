@@ -6,7 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.api.factories import token_for
+from tests.factories import token_for
 
 ERROR_KEYS = {"code", "detail", "errors"}
 

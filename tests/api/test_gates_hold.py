@@ -3,7 +3,7 @@ own customers. Each test is a reproducer of a leak found by an outside tester.""
 
 from core.models import AuditEvent
 from deals.models import ApprovalStep, Customer, Deal
-from tests.api.factories import CustomerFactory
+from tests.factories import CustomerFactory
 
 
 def reason_back_to_draft(deal) -> str:

@@ -26,8 +26,9 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from deals import roles
+from pricing.models import CostComponent, ModelRate
 from tests.api.conftest import World
-from tests.api.factories import UserFactory, token_for
+from tests.factories import UserFactory, token_for
 
 EXAMPLES_PER_OPERATION = 50
 CHECKS = [
@@ -66,6 +67,8 @@ def path_ids(world: World) -> dict[str, list]:
         "/api/v1/flags/": [world.flag.pk, world.other_flag.pk],
         "/api/v1/job-runs/": [world.job_run.pk],
         "/api/v1/artifacts/": [world.artifact.pk],
+        "/api/v1/model-rates/": list(ModelRate.objects.values_list("pk", flat=True)[:2]) or [1],
+        "/api/v1/cost-components/": list(CostComponent.objects.values_list("pk", flat=True)[:2]),
     }
 
 

@@ -9,8 +9,7 @@ from deals import jobs
 from deals.flags import flags_evaluate
 from deals.models import Deal, Flag, JobRun
 from pricing.models import CostComponent, ModelRate
-from tests.factories import UserFactory
-from tests.jobs.factories import make_deal, model_plan, own_cost
+from tests.factories import UserFactory, make_deal, model_plan, own_cost
 
 CHANGELIST = "/admin/deals/jobrun/"
 RECOMPUTE = "/admin/deals/jobrun/recompute-all/"

@@ -17,8 +17,7 @@ from deals.models import Deal, DealCostLine, Flag, JobRun
 from deals.services import deal_update
 from proofs.models import ProofArtifact, RequirementTemplate
 from proofs.services import artifact_review, requirement_template_save
-from tests.factories import UserFactory
-from tests.jobs.factories import deals_on, make_deal, model_plan
+from tests.factories import UserFactory, deals_on, make_deal, model_plan
 
 R = Flag.Reason
 

@@ -11,8 +11,7 @@ from django.utils import timezone
 from core.models import AuditEvent
 from deals.flags import flag_waive, flags_evaluate
 from deals.models import Flag
-from tests.factories import UserFactory
-from tests.jobs.factories import deals_on, make_deal, model_plan
+from tests.factories import UserFactory, deals_on, make_deal, model_plan
 
 R = Flag.Reason
 FLAGS = "/manager/flags/"

@@ -13,12 +13,12 @@ from django.db import connection
 from deals import jobs, recompute, tasks
 from deals.models import Deal, JobRun
 from deals.quoting import quote_inputs
-from deals.recompute import CHUNK_SIZE, FIGURE_FIELDS, figure_values, recompute_deals
+from deals.recompute import CHUNK_SIZE, FIGURE_FIELDS, figure_values, figures_recompute
 from deals.services import deal_update
 from pricing import services as pricing_services
 from pricing.engine import compute_quote
 from pricing.models import CostComponent
-from tests.jobs.factories import deals_on, model_plan, model_rate, own_cost
+from tests.factories import deals_on, model_plan, model_rate, own_cost
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -132,7 +132,7 @@ def test_a_recompute_that_lost_the_race_to_a_newer_change_leaves_the_deal_stale(
         return original(inputs, **options)
 
     monkeypatch.setattr(recompute, "quote_results", marked_again_meanwhile)
-    assert recompute_deals([deal.pk]) == 0
+    assert figures_recompute([deal.pk]) == 0
 
     deal.refresh_from_db()
     assert deal.is_stale and deal.stale_generation == generation + 1
@@ -156,7 +156,7 @@ def test_a_chunk_that_fails_fails_its_run_with_the_error(book, monkeypatch):
     def broken(ids):
         raise ValueError("engine exploded")
 
-    monkeypatch.setattr(jobs, "recompute_deals", broken)
+    monkeypatch.setattr(jobs, "figures_recompute", broken)
     result = tasks.recompute_chunk.apply(kwargs={"run_id": run.pk, "deal_ids": pending[0]}, throw=False)
 
     assert result.failed()
@@ -204,7 +204,7 @@ def test_recompute_queries_do_not_grow_with_the_chunk(people, count, django_asse
     ids = [d.pk for d in deals]
     # 12 reads for the whole chunk, then lock, write and (in the test's transaction) a savepoint.
     with django_assert_max_num_queries(15 + update_batches(count)):
-        assert recompute_deals(ids) == count
+        assert figures_recompute(ids) == count
     run, pending = jobs.full_recompute_begin(actor=None, chunk_size=count)
     with django_assert_max_num_queries(17 + update_batches(count)):
         jobs.full_recompute_chunk(run_id=run.pk, deal_ids=pending[0])
@@ -213,7 +213,7 @@ def test_recompute_queries_do_not_grow_with_the_chunk(people, count, django_asse
 def test_the_stored_figures_are_the_engines_to_the_digit(book):
     ids = [book[name].pk for name in ("a1", "a2", "a3", "b1")]
     Deal.objects.filter(pk__in=ids).mark_stale()
-    assert recompute_deals(ids) == 4
+    assert figures_recompute(ids) == 4
     inputs = quote_inputs(ids)
     for deal in Deal.objects.filter(pk__in=ids):
         expected = figure_values(compute_quote(inputs[deal.pk], histogram=False), None)

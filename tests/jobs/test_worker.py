@@ -20,11 +20,11 @@ from django.utils import timezone
 from deals import jobs, tasks
 from deals.models import Deal, Flag, JobRun
 from deals.quoting import quote_inputs
-from deals.recompute import recompute_deals
+from deals.recompute import figures_recompute
 from pricing import services as pricing_services
 from pricing.engine import compute_quote
 from pricing.models import CostComponent
-from tests.jobs.factories import deals_on, model_plan, model_rate, own_cost
+from tests.factories import deals_on, model_plan, model_rate, own_cost
 
 UNREACHABLE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 CHUNK = 100  # deals in the chunk whose worker is killed
@@ -101,7 +101,7 @@ def book(people):
     (b1,) = deals_on(plan_b, 1, owner=people["seller"])
     for category in ("model", "infra", "human_review", "support"):
         own_cost(own, category, D("0.05"))
-    recompute_deals([own.pk])
+    figures_recompute([own.pk])
     return {"plan_a": plan_a, "a1": a1, "a2": a2, "own": own, "b1": b1}
 
 

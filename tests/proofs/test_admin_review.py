@@ -7,7 +7,7 @@ from core.models import AuditEvent
 from proofs import services
 from proofs.models import ProofArtifact, RequirementTemplate
 from proofs.selectors import checklist_for
-from tests.proofs.factories import desk, finance, make_deal, requirement, seller
+from tests.factories import desk, finance, make_deal, requirement, seller
 
 
 def review_url(artifact):
@@ -21,7 +21,7 @@ def owner():
 
 @pytest.fixture
 def artifact(owner):
-    deal = make_deal(owner=owner)
+    deal = make_deal(owner=owner, evidence=False)
     return services.artifact_submit_note(
         deal_id=deal.pk,
         requirement_id=requirement("acceptance-criterion-confirmed").pk,
@@ -89,7 +89,7 @@ def test_anyone_outside_the_deal_desk_is_refused(client, artifact, owner, who, s
 @pytest.mark.django_db
 def test_the_deal_desk_does_not_review_its_own_deal(client):
     reviewer = desk()
-    deal = make_deal(owner=reviewer)
+    deal = make_deal(owner=reviewer, evidence=False)
     artifact = services.artifact_submit_note(
         deal_id=deal.pk,
         requirement_id=requirement("acceptance-criterion-confirmed").pk,
@@ -104,7 +104,7 @@ def test_the_deal_desk_does_not_review_its_own_deal(client):
 
 @pytest.mark.django_db
 def test_the_admin_lists_artifacts_by_who_may_see_the_deal(client, artifact, owner):
-    other_deal = make_deal(owner=seller(), name="Elsewhere")
+    other_deal = make_deal(owner=seller(), name="Elsewhere", evidence=False)
     services.artifact_submit_note(
         deal_id=other_deal.pk,
         requirement_id=requirement("acceptance-criterion-confirmed").pk,
@@ -162,7 +162,7 @@ def test_the_deal_desk_keeps_the_requirement_templates_in_the_admin(client):
     template = RequirementTemplate.objects.get(code="dpa")
     assert AuditEvent.objects.filter(action="requirement_template_saved", detail__template="dpa").exists()
 
-    regulated = make_deal(owner=seller(), compliance_tier="regulated")
+    regulated = make_deal(owner=seller(), compliance_tier="regulated", evidence=False)
     assert template in [item.requirement for item in checklist_for(regulated).items]
     assert (
         client.post(reverse("admin:proofs_requirementtemplate_delete", args=[template.pk])).status_code == 403

@@ -12,8 +12,8 @@ from proofs import services
 from proofs.errors import ProofError
 from proofs.models import ProofArtifact
 from proofs.validation import MAX_FILE_BYTES
+from tests.factories import PDF, PNG, desk, make_deal, published_plan, requirement, seller, upload
 from tests.proofs.conftest import stored_files
-from tests.proofs.factories import PDF, PNG, desk, make_deal, published_plan, requirement, seller, upload
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def owner():
 
 @pytest.fixture
 def deal(owner):
-    return make_deal(owner=owner, plan_version=published_plan(outcome=D("9")))
+    return make_deal(owner=owner, plan_version=published_plan(outcome_fee=D("9")), evidence=False)
 
 
 def submit_file(deal, owner, name, content, code="audit-log-sample"):
@@ -117,7 +117,7 @@ class TestLinks:
 
     @pytest.fixture
     def deal(self, owner):
-        return make_deal(owner=owner)
+        return make_deal(owner=owner, evidence=False)
 
     def test_an_https_link_is_kept(self, deal, owner):
         assert self.submit(deal, owner, " https://metering.example.com/tickets ").url == (
@@ -229,7 +229,7 @@ class TestNotesAndItems:
         assert "takes a file, not a link" in message
 
     def test_an_item_outside_the_deals_checklist_is_refused(self, owner):
-        usage_deal = make_deal(owner=owner)
+        usage_deal = make_deal(owner=owner, evidence=False)
         assert "does not ask" in refused("requirement", self.note, usage_deal, owner)
 
     def test_only_the_owner_submits_evidence(self, deal):

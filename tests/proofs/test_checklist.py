@@ -7,7 +7,7 @@ import pytest
 from deals.models import Deal
 from proofs.models import RequirementTemplate
 from proofs.selectors import checklist_for, checklists_for
-from tests.proofs.factories import WorkUnitFactory, make_deal, published_plan, seller, submit_everything
+from tests.factories import WorkUnitFactory, make_deal, published_plan, seller, submit_everything
 
 EVERY = ["audit-log-sample", "acceptance-criterion-confirmed"]
 USAGE = ["metering-source-verified"]
@@ -26,25 +26,25 @@ def codes(deal):
 
 @pytest.mark.django_db
 def test_a_usage_plan_needs_the_general_items_and_a_verified_metering_source():
-    assert codes(make_deal(owner=seller())) == EVERY + USAGE
+    assert codes(make_deal(owner=seller(), evidence=False)) == EVERY + USAGE
 
 
 @pytest.mark.django_db
 def test_an_outcome_plan_needs_baseline_attribution_rates_and_a_quality_sample():
-    plan = published_plan(usage=None, outcome=D("9"))
-    assert codes(make_deal(owner=seller(), plan_version=plan)) == EVERY + OUTCOME
+    plan = published_plan(unit_price=None, outcome_fee=D("9"))
+    assert codes(make_deal(owner=seller(), plan_version=plan, evidence=False)) == EVERY + OUTCOME
 
 
 @pytest.mark.django_db
 def test_an_access_only_plan_needs_only_the_general_items():
-    plan = published_plan(usage=None, platform_fee=D("1500"))
-    assert codes(make_deal(owner=seller(), plan_version=plan)) == EVERY
+    plan = published_plan(unit_price=None, platform_fee=D("1500"))
+    assert codes(make_deal(owner=seller(), plan_version=plan, evidence=False)) == EVERY
 
 
 @pytest.mark.django_db
 def test_a_hybrid_plan_needs_the_items_of_every_surface_it_prices():
-    plan = published_plan(outcome=D("9"), platform_fee=D("1500"))
-    assert codes(make_deal(owner=seller(), plan_version=plan)) == EVERY + USAGE + OUTCOME
+    plan = published_plan(outcome_fee=D("9"), platform_fee=D("1500"))
+    assert codes(make_deal(owner=seller(), plan_version=plan, evidence=False)) == EVERY + USAGE + OUTCOME
 
 
 @pytest.mark.django_db
@@ -60,7 +60,7 @@ def test_a_hybrid_plan_needs_the_items_of_every_surface_it_prices():
     ],
 )
 def test_risk_choices_add_the_risk_adjusted_items(choices, expected):
-    deal = make_deal(owner=seller(), **choices)
+    deal = make_deal(owner=seller(), evidence=False, **choices)
     assert codes(deal) == EVERY + USAGE + expected
 
 
@@ -70,8 +70,8 @@ def test_a_requirement_for_one_work_unit_applies_only_to_plans_pricing_it():
     RequirementTemplate.objects.create(
         code="ticket-taxonomy", title="Ticket taxonomy", surface="usage", work_unit=unit, accepts_note=True
     )
-    priced = make_deal(owner=seller(), plan_version=published_plan(unit=unit))
-    other = make_deal(owner=seller())
+    priced = make_deal(owner=seller(), plan_version=published_plan(unit=unit), evidence=False)
+    other = make_deal(owner=seller(), evidence=False)
     assert "ticket-taxonomy" in codes(priced)
     assert "ticket-taxonomy" not in codes(other)
 
@@ -79,17 +79,17 @@ def test_a_requirement_for_one_work_unit_applies_only_to_plans_pricing_it():
 @pytest.mark.django_db
 def test_a_retired_requirement_leaves_every_checklist():
     RequirementTemplate.objects.filter(code="metering-source-verified").update(is_active=False)
-    assert codes(make_deal(owner=seller())) == EVERY
+    assert codes(make_deal(owner=seller(), evidence=False)) == EVERY
 
 
 @pytest.mark.django_db
 def test_the_checklist_follows_a_change_of_plan_and_keeps_what_was_submitted():
     owner = seller()
-    deal = make_deal(owner=owner)
+    deal = make_deal(owner=owner, evidence=False)
     submit_everything(deal, owner)
     assert checklist_for(deal).submitted == 3
 
-    Deal.objects.filter(pk=deal.pk).update(plan_version=published_plan(usage=None, outcome=D("9")))
+    Deal.objects.filter(pk=deal.pk).update(plan_version=published_plan(unit_price=None, outcome_fee=D("9")))
     deal.refresh_from_db()
     checklist = checklist_for(deal)
 
@@ -101,7 +101,10 @@ def test_the_checklist_follows_a_change_of_plan_and_keeps_what_was_submitted():
 @pytest.mark.django_db
 def test_checklists_of_many_deals_take_three_queries(django_assert_num_queries):
     owner = seller()
-    deals = [make_deal(owner=owner, plan_version=published_plan(outcome=D("9"))) for _ in range(6)]
+    deals = [
+        make_deal(owner=owner, plan_version=published_plan(outcome_fee=D("9")), evidence=False)
+        for _ in range(6)
+    ]
     submit_everything(deals[0], owner)
     with django_assert_num_queries(3):
         checklists = checklists_for(deals, with_history=True)
@@ -112,7 +115,7 @@ def test_checklists_of_many_deals_take_three_queries(django_assert_num_queries):
 @pytest.mark.django_db
 def test_progress_counts_submitted_and_accepted_items():
     owner = seller()
-    deal = make_deal(owner=owner)
+    deal = make_deal(owner=owner, evidence=False)
     assert checklist_for(deal).percent_submitted == 0
     submit_everything(deal, owner)
     checklist = checklist_for(deal)

@@ -9,7 +9,7 @@ from proofs import services
 from proofs.errors import ProofError
 from proofs.ingestion import ingest_performed_work
 from proofs.models import IngestBatch, PerformedWork, ProofArtifact
-from tests.proofs.factories import desk, make_deal, requirement, seller, won_deal
+from tests.factories import desk, make_deal, requirement, seller, won
 
 RACERS = 8
 # serialized_rollback: these tests commit, so the seeded groups and requirements are restored for them.
@@ -45,7 +45,7 @@ def race(work, arguments) -> list[str]:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_review_counts_when_reviewers_act_at_once():
     owner = seller()
-    deal = make_deal(owner=owner)
+    deal = make_deal(owner=owner, evidence=False)
     artifact = services.artifact_submit_note(
         deal_id=deal.pk,
         requirement_id=requirement("acceptance-criterion-confirmed").pk,
@@ -66,7 +66,7 @@ def test_one_review_counts_when_reviewers_act_at_once():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_batch_is_written_when_the_same_key_arrives_at_once():
-    deal = won_deal(owner=seller())
+    deal = won(make_deal(owner=seller(), evidence=False))
     record = {
         "deal": deal.pk,
         "work_unit": deal.volumes.get().work_unit.code,
@@ -93,7 +93,7 @@ def test_one_batch_is_written_when_the_same_key_arrives_at_once():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_artifact_stays_current_when_the_seller_submits_twice_at_once():
     owner = seller()
-    deal = make_deal(owner=owner)
+    deal = make_deal(owner=owner, evidence=False)
     item = requirement("acceptance-criterion-confirmed").pk
     race(
         lambda n: (

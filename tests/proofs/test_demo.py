@@ -10,13 +10,15 @@ from proofs.models import PerformedWork
 from proofs.reports import realized_figures
 from proofs.selectors import checklist_for
 from proofs.validation import detect_file_type
-from tests.proofs.factories import desk, make_deal, published_plan, seller, won_deal
+from tests.factories import desk, make_deal, published_plan, seller, won
 
 
 @pytest.mark.django_db
 def test_demo_evidence_fills_and_then_accepts_a_whole_checklist():
     owner = seller()
-    deal = make_deal(owner=owner, plan_version=published_plan(outcome=D("9")), indemnity=True)
+    deal = make_deal(
+        owner=owner, plan_version=published_plan(outcome_fee=D("9")), indemnity=True, evidence=False
+    )
 
     submitted = submit_demo_evidence(deal, owner)
     assert {a.kind for a in submitted} == {"file", "metric", "note"}
@@ -29,7 +31,7 @@ def test_demo_evidence_fills_and_then_accepts_a_whole_checklist():
 @pytest.mark.django_db
 def test_partial_demo_evidence_leaves_items_missing():
     owner = seller()
-    deal = make_deal(owner=owner, plan_version=published_plan(outcome=D("9")))
+    deal = make_deal(owner=owner, plan_version=published_plan(outcome_fee=D("9")), evidence=False)
     submit_demo_evidence(deal, owner, complete=False)
     checklist = checklist_for(deal)
     assert (checklist.submitted, checklist.total) == (4, 8)
@@ -38,8 +40,11 @@ def test_partial_demo_evidence_leaves_items_missing():
 @pytest.mark.django_db
 def test_demo_performed_work_gives_won_deals_months_of_history_once(client):
     owner = seller()
-    deals = [won_deal(owner=owner), won_deal(owner=owner, plan_version=published_plan(outcome=D("9")))]
-    draft = make_deal(owner=owner)
+    deals = [
+        won(make_deal(owner=owner, evidence=False)),
+        won(make_deal(owner=owner, plan_version=published_plan(outcome_fee=D("9")), evidence=False)),
+    ]
+    draft = make_deal(owner=owner, evidence=False)
 
     first = load_demo_performed_work([*deals, draft])
     again = load_demo_performed_work([*deals, draft])

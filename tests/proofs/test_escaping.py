@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from deals.models import Deal
 from proofs import services
-from tests.proofs.factories import PDF, desk, published_plan, requirement, seller, upload, won_deal
+from tests.factories import PDF, desk, make_deal, published_plan, requirement, seller, upload, won
 
 PAYLOAD = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 ESCAPED = "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"
@@ -17,7 +17,7 @@ ESCAPED = "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=
 @pytest.mark.django_db
 def test_every_artifact_text_field_is_escaped_on_every_page(client):
     owner, reviewer = seller(), desk()
-    deal = won_deal(owner=owner, plan_version=published_plan(outcome=D("9")))
+    deal = won(make_deal(owner=owner, plan_version=published_plan(outcome_fee=D("9")), evidence=False))
     Deal.objects.filter(pk=deal.pk).update(status=Deal.Status.SUBMITTED)
     ids = {"deal_id": deal.pk, "actor": owner}
     artifacts = [

@@ -13,10 +13,10 @@ from deals.models import ApprovalStep, Deal
 from proofs import services
 from proofs.errors import ProofError
 from proofs.selectors import checklist_for
-from tests.proofs.factories import (
+from tests.factories import (
     PDF,
     UserFactory,
-    accept_everything,
+    accept_evidence,
     desk,
     make_deal,
     published_plan,
@@ -29,7 +29,7 @@ from tests.proofs.factories import (
 @pytest.mark.django_db
 def test_submission_gaps_name_every_missing_or_rejected_item():
     owner = seller()
-    deal = make_deal(owner=owner)
+    deal = make_deal(owner=owner, evidence=False)
     assert services.evidence_submission_gaps(deal) == [
         "Audit log sample: missing (file).",
         "Acceptance criterion confirmed: missing (note).",
@@ -47,7 +47,7 @@ def test_submission_gaps_name_every_missing_or_rejected_item():
 @pytest.mark.django_db
 def test_acceptance_gaps_name_every_item_not_yet_accepted():
     owner, reviewer = seller(), desk()
-    deal = make_deal(owner=owner)
+    deal = make_deal(owner=owner, evidence=False)
     artifacts = submit_everything(deal, owner)
     services.artifact_review(artifact_id=artifacts[0].pk, actor=reviewer, outcome="accepted")
     services.artifact_review(
@@ -57,14 +57,14 @@ def test_acceptance_gaps_name_every_item_not_yet_accepted():
         "Acceptance criterion confirmed: rejected.",
         "Metering source verified: submitted, not yet accepted.",
     ]
-    accept_everything(deal, reviewer)
+    accept_evidence(deal, reviewer)
     assert services.evidence_acceptance_gaps(deal) == ["Acceptance criterion confirmed: rejected."]
 
 
 @pytest.mark.django_db
 def test_a_seller_cannot_review_evidence_even_through_the_service():
     owner = seller()
-    deal = make_deal(owner=owner)
+    deal = make_deal(owner=owner, evidence=False)
     artifact = submit_everything(deal, owner)[0]
     with pytest.raises(ProofError) as caught:
         services.artifact_review(artifact_id=artifact.pk, actor=seller(), outcome="accepted")
@@ -82,7 +82,7 @@ def decide_all(deal, outcome="approve"):
 @pytest.mark.django_db
 def test_the_whole_story_submit_review_approve(client):
     owner, reviewer = seller(), desk()
-    deal = make_deal(owner=owner, plan_version=published_plan(outcome=D("9")))
+    deal = make_deal(owner=owner, plan_version=published_plan(outcome_fee=D("9")), evidence=False)
 
     with pytest.raises(DomainError) as refused:
         lifecycle.submit(deal_id=deal.pk, actor=owner)

@@ -14,12 +14,12 @@ from deals.models import Deal
 from proofs.errors import IngestConflict, IngestError, ProofError
 from proofs.ingestion import FIELDS, ingest_performed_work
 from proofs.models import IngestBatch, PerformedWork
-from tests.proofs.factories import UserFactory, make_deal, seller, won_deal
+from tests.factories import UserFactory, make_deal, seller, won
 
 
 @pytest.fixture
 def deal():
-    return won_deal(owner=seller())
+    return won(make_deal(owner=seller(), evidence=False))
 
 
 def unit_code(deal):
@@ -101,7 +101,7 @@ def test_one_bad_record_refuses_the_whole_batch_naming_index_and_field(deal):
 
 @pytest.mark.django_db
 def test_every_problem_of_every_record_is_reported(deal):
-    draft = make_deal(owner=seller())
+    draft = make_deal(owner=seller(), evidence=False)
     batch = [
         record(deal, quantity="-1", cost_infra="1.234", extra="x"),
         record(deal, period="2099-01"),
@@ -151,7 +151,7 @@ def test_json_numbers_are_read_as_the_decimals_written(deal):
 
 @pytest.mark.django_db
 def test_a_work_unit_the_deals_plan_does_not_price_is_refused(deal):
-    other = won_deal(owner=seller())
+    other = won(make_deal(owner=seller(), evidence=False))
     with pytest.raises(IngestError) as caught:
         ingest_performed_work(key="k1", records=[record(deal, work_unit=unit_code(other))], actor=None)
     assert caught.value.problems[0][1] == "work_unit"
@@ -224,7 +224,7 @@ def test_the_csv_command_refuses_a_file_without_the_columns(tmp_path):
 
 @pytest.mark.django_db
 def test_deals_that_are_not_live_get_no_performed_work():
-    deal = won_deal(owner=seller())
+    deal = won(make_deal(owner=seller(), evidence=False))
     Deal.objects.filter(pk=deal.pk).update(status=Deal.Status.LOST)
     with pytest.raises(IngestError):
         ingest_performed_work(key="k1", records=[record(deal)], actor=None)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from proofs.ingestion import ingest_performed_work
 from proofs.reports import realized_figures
-from tests.proofs.factories import desk, make_deal, published_plan, seller, won_deal
+from tests.factories import desk, make_deal, published_plan, seller, won
 
 
 def load(deal, key="k", **months):
@@ -41,7 +41,7 @@ def load(deal, key="k", **months):
 @pytest.mark.django_db
 def test_a_usage_deal_against_the_chapters_example():
     # 2.50 per ticket, costs 0.38 + 0.07 + 0.20 + 0.10: quoted margin 0.70.
-    deal = won_deal(owner=seller())
+    deal = won(make_deal(owner=seller(), evidence=False))
     load(deal, m2026_02=(800, 700, 80, 320, 56, 160, 80), m2026_03=(1000, 900, 50, 400, 70, 200, 100))
 
     figures = realized_figures([deal.pk])[deal.pk]
@@ -71,8 +71,8 @@ def test_a_usage_deal_against_the_chapters_example():
 
 @pytest.mark.django_db
 def test_an_outcome_deal_is_paid_on_the_results_actually_accepted():
-    plan = published_plan(usage=None, outcome=D("10"), success_rate=D("0.8"))
-    deal = won_deal(owner=seller(), plan_version=plan, volume=D("100"))
+    plan = published_plan(unit_price=None, outcome_fee=D("10"), success_rate=D("0.8"))
+    deal = won(make_deal(owner=seller(), plan_version=plan, volume=D("100"), evidence=False))
     load(deal, m2026_03=(100, 70, 5, 30, 7, 20, 10))
 
     figures = realized_figures([deal.pk])[deal.pk]
@@ -84,7 +84,7 @@ def test_an_outcome_deal_is_paid_on_the_results_actually_accepted():
 
 @pytest.mark.django_db
 def test_a_deal_without_work_or_a_frozen_quote_has_no_figures_to_show():
-    deal = make_deal(owner=seller())
+    deal = make_deal(owner=seller(), evidence=False)
     figures = realized_figures([deal.pk])[deal.pk]
     assert (figures.quoted, figures.periods, figures.latest) == (None, (), None)
     assert realized_figures([]) == {}
@@ -92,8 +92,8 @@ def test_a_deal_without_work_or_a_frozen_quote_has_no_figures_to_show():
 
 @pytest.mark.django_db
 def test_many_deals_take_two_queries(django_assert_num_queries):
-    plan = published_plan(outcome=D("3"))
-    deals = [won_deal(owner=seller(), plan_version=plan) for _ in range(5)]
+    plan = published_plan(outcome_fee=D("3"))
+    deals = [won(make_deal(owner=seller(), plan_version=plan, evidence=False)) for _ in range(5)]
     for n, deal in enumerate(deals):
         load(
             deal,
@@ -109,7 +109,7 @@ def test_many_deals_take_two_queries(django_assert_num_queries):
 @pytest.mark.django_db
 def test_the_realized_page_is_internal_and_shows_both_sides(client):
     owner = seller()
-    deal = won_deal(owner=owner)
+    deal = won(make_deal(owner=owner, evidence=False))
     load(deal, m2026_03=(1000, 900, 50, 400, 70, 200, 100))
     client.force_login(owner)
     page = client.get(reverse("proofs:realized", args=[deal.pk])).content.decode()

@@ -11,17 +11,18 @@ from deals.models import Deal
 from proofs import services
 from proofs.ingestion import ingest_performed_work
 from proofs.reports import realized_figures
-from tests.proofs.factories import (
+from tests.factories import (
     PDF,
     desk,
     finance,
     legal,
+    make_deal,
     manager_of,
     published_plan,
     requirement,
     seller,
     upload,
-    won_deal,
+    won,
 )
 
 
@@ -37,8 +38,10 @@ def owner():
 @pytest.fixture
 def deal(owner):
     """A won outcome deal with three months of work and accepted baseline, rates and a quality sample."""
-    plan = published_plan(outcome=D("9"), success_rate=D("0.85"))
-    deal = won_deal(owner=owner, plan_version=plan, volume=D("1000"), name="Claims triage")
+    plan = published_plan(outcome_fee=D("9"), success_rate=D("0.85"))
+    deal = won(
+        make_deal(owner=owner, plan_version=plan, volume=D("1000"), name="Claims triage", evidence=False)
+    )
     Deal.objects.filter(pk=deal.pk).update(status=Deal.Status.SUBMITTED)  # evidence is still open
     reviewer = desk()
     metrics = {"baseline-metric": "0.62", "acceptance-rate": "0.84", "human-override-rate": "0.07"}
@@ -152,7 +155,7 @@ def test_the_report_is_for_the_owner_their_manager_the_deal_desk_and_finance(cli
 
 @pytest.mark.django_db
 def test_a_report_before_any_work_says_so(client, owner):
-    deal = won_deal(owner=owner)
+    deal = won(make_deal(owner=owner, evidence=False))
     client.force_login(owner)
     page = client.get(report_url(deal)).content.decode()
     assert "No performed work has been recorded yet." in page

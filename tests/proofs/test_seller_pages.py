@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from proofs import services
 from proofs.models import ProofArtifact
-from tests.proofs.conftest import stored_files
-from tests.proofs.factories import (
+from tests.factories import (
     PDF,
     PNG,
     make_deal,
@@ -19,6 +18,7 @@ from tests.proofs.factories import (
     submit_everything,
     upload,
 )
+from tests.proofs.conftest import stored_files
 
 CSV = b"ticket,closed_at\n1,2026-03-01\n"
 
@@ -34,12 +34,12 @@ def owner():
 
 @pytest.fixture
 def deal(owner):
-    return make_deal(owner=owner, name="Helpdesk automation")
+    return make_deal(owner=owner, name="Helpdesk automation", evidence=False)
 
 
 @pytest.mark.django_db
 def test_the_list_shows_only_the_sellers_own_deals_with_their_progress(client, owner, deal):
-    other = make_deal(owner=seller(), name="Someone else's deal")
+    other = make_deal(owner=seller(), name="Someone else's deal", evidence=False)
     submit_everything(deal, owner)
     client.force_login(owner)
 
@@ -70,7 +70,7 @@ def test_another_sellers_deal_is_not_found(client, deal):
 
 @pytest.mark.django_db
 def test_the_checklist_page_shows_each_item_its_state_and_what_is_missing(client, owner):
-    deal = make_deal(owner=owner, plan_version=published_plan(outcome=D("9")))
+    deal = make_deal(owner=owner, plan_version=published_plan(outcome_fee=D("9")), evidence=False)
     client.force_login(owner)
     client.post(
         evidence_url(deal),
@@ -145,7 +145,7 @@ def test_a_refused_artifact_comes_back_beside_its_field_with_nothing_stored(
 
 @pytest.mark.django_db
 def test_a_metric_typed_badly_is_refused_by_the_form(client, owner):
-    deal = make_deal(owner=owner, plan_version=published_plan(outcome=D("9")))
+    deal = make_deal(owner=owner, plan_version=published_plan(outcome_fee=D("9")), evidence=False)
     client.force_login(owner)
     data = {
         "requirement": requirement("acceptance-rate").pk,
@@ -177,8 +177,10 @@ def test_a_post_for_an_item_not_on_the_checklist_is_a_clear_400(client, owner, d
 @pytest.mark.parametrize("count", [5, 50])
 def test_the_list_page_takes_a_fixed_number_of_queries(client, django_assert_max_num_queries, count):
     owner = seller()
-    plan = published_plan(outcome=D("9"))
-    deals = [make_deal(owner=owner, plan_version=plan, name=f"Deal {n}") for n in range(count)]
+    plan = published_plan(outcome_fee=D("9"))
+    deals = [
+        make_deal(owner=owner, plan_version=plan, name=f"Deal {n}", evidence=False) for n in range(count)
+    ]
     submit_everything(deals[0], owner)
     client.force_login(owner)
     # session, user, groups, count, deals, then three for every checklist together

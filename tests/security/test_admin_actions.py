@@ -3,8 +3,7 @@
 import pytest
 
 from pricing.models import PlanVersion
-from tests.factories import UserFactory
-from tests.jobs.factories import model_plan
+from tests.factories import UserFactory, model_plan
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,81 @@
+"""A manager's waiver covers the figure it accepted: when costs move the margin further below the
+floor than Finance's tolerance, the flag opens again, saying why."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+
+from core.models import AuditEvent
+from deals.flags import flag_waive, flags_evaluate
+from deals.models import Flag
+from pricing import services as pricing_services
+from pricing.models import AdvisorThresholds
+from tests.factories import make_deal, model_plan
+
+R = Flag.Reason
+
+
+@pytest.fixture
+def waived(people, django_capture_on_commit_callbacks):
+    """A deal priced 30 % under list, its margin-below-floor flag waived by the team's manager."""
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = model_plan("gpt-w", unit_price=D("1.00"), margin_floor=D("0.45"))
+        deal = make_deal(owner=people["seller"], plan_version=plan, name="Thin", discount_pct=D("30"))
+    flags_evaluate()
+    flag = Flag.objects.get(deal=deal, reason=R.MARGIN_BELOW_FLOOR)
+    flag_waive(flag_id=flag.pk, actor=people["manager"], waive_reason="Strategic logo; the VP agreed.")
+    deal.refresh_from_db()
+    flag.refresh_from_db()
+    return deal, flag
+
+
+def raise_model_rate(people, captured, input_per_million: str) -> None:
+    with captured(execute=True):
+        pricing_services.model_rate_create(
+            actor=people["finance"],
+            model_name="gpt-w",
+            input_per_million=D(input_per_million),
+            output_per_million=D("12.00"),
+            effective_from=timezone.localdate(),
+        )
+
+
+def test_the_waiver_records_the_margin_it_accepted(waived):
+    deal, flag = waived
+    assert flag.status == "waived"
+    assert flag.waived_figure == deal.gross_margin
+    assert AuditEvent.objects.get(action="flag_waived").detail["figure"] == str(deal.gross_margin)
+
+
+def test_a_margin_worse_than_the_waived_one_beyond_the_tolerance_reopens_the_flag(
+    waived, people, django_capture_on_commit_callbacks
+):
+    deal, flag = waived
+    accepted = deal.gross_margin
+    raise_model_rate(people, django_capture_on_commit_callbacks, "30.00")
+    deal.refresh_from_db()
+    assert accepted - deal.gross_margin > AdvisorThresholds.load().waiver_tolerance
+    assert deal.revision == flag.waived_revision  # the deal itself did not change: its costs did
+
+    scan = flags_evaluate(full=True)
+
+    flag.refresh_from_db()
+    assert flag.pk in scan.opened
+    assert (flag.status, flag.waived_by, flag.waived_figure) == ("open", None, None)
+    why = AuditEvent.objects.get(action="flag_reopened", detail__flag=flag.pk).detail["why"]
+    assert why.startswith("margin below floor: ") and "against the waived" in why
+
+
+def test_a_margin_that_moves_within_the_tolerance_keeps_the_waiver(
+    waived, people, django_capture_on_commit_callbacks
+):
+    deal, flag = waived
+    AdvisorThresholds.objects.filter(pk=AdvisorThresholds.SINGLETON_ID).update(waiver_tolerance=D("0.5000"))
+    raise_model_rate(people, django_capture_on_commit_callbacks, "30.00")
+    deal.refresh_from_db()
+    assert deal.gross_margin < flag.waived_figure
+
+    assert flags_evaluate(full=True).opened == []
+    flag.refresh_from_db()
+    assert flag.status == "waived"
