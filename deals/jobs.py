@@ -17,7 +17,7 @@ from django.db.models.functions import Concat, Least
 from django.utils import timezone
 
 from core.audit import audit_record
-from deals.flags import flags_evaluate
+from deals.flags import flags_evaluate, scan_chunk
 from deals.models import Deal, JobRun
 from deals.notifications import manager_digests_send
 from deals.recompute import CHUNK_SIZE, chunks, figures_recompute
@@ -77,10 +77,23 @@ def recorded(job: str, *, total: int = 0) -> Iterator[JobRun]:
     run_finish(run.pk)
 
 
+def recompute_with_flags(deal_ids: list[int]) -> int:
+    """Recompute these deals, then judge their flags on the new figures in the same job, so the
+    flags a cost change raises are open within seconds (the periodic scan is the safety net);
+    owners hear of new flags once it commits. Returns how many deals took new figures."""
+    from deals.tasks import notify_new_flags
+
+    touched = figures_recompute(deal_ids)
+    opened, _ = scan_chunk(deal_ids)
+    if opened:
+        transaction.on_commit(lambda: notify_new_flags.delay(flag_ids=opened))
+    return touched
+
+
 def recompute_changed(deal_ids: list[int]) -> int:
     """Recompute the deals a change marked stale; a deal changed again meanwhile stays stale."""
     with recorded(RECOMPUTE_CHANGED, total=len(deal_ids)) as run:
-        touched = figures_recompute(deal_ids)
+        touched = recompute_with_flags(deal_ids)
         run_progress(run.pk, done=len(deal_ids), deals_touched=touched)
     return touched
 
@@ -104,7 +117,7 @@ def stale_sweep() -> int:
     touched = 0
     with recorded(RECOMPUTE_STALE, total=len(ids)) as run:
         for chunk in chunks(ids):
-            written = figures_recompute(chunk)
+            written = recompute_with_flags(chunk)
             run_progress(run.pk, done=len(chunk), deals_touched=written)
             touched += written
     return touched
@@ -146,7 +159,7 @@ def full_recompute_chunk(*, run_id: int, deal_ids: list[int]) -> int:
     Safe to run twice: a redelivered chunk writes the same figures again. Its progress counts
     twice only if its worker died between reporting and acknowledging, and never past the total.
     """
-    touched = figures_recompute(deal_ids)
+    touched = recompute_with_flags(deal_ids)
     run_progress(run_id, done=len(deal_ids), deals_touched=touched)
     JobRun.objects.filter(
         pk=run_id, status=JobRun.Status.RUNNING, progress_done__gte=F("progress_total")

@@ -4,6 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from deals import jobs
 from deals.flags import flags_evaluate
@@ -70,8 +71,10 @@ def test_only_those_allowed_to_add_a_job_run_start_one(client, people, book):
 
 
 def test_the_flag_admin_is_read_only_and_scoped(client, people, book):
-    Deal.objects.filter(pk=book["roomy"].pk).update(rollback_path="")
-    Deal.objects.filter(pk=book["own"].pk).update(rollback_path="")
+    # As an edit writes them: with the time of the change.
+    Deal.objects.filter(pk__in=[book["roomy"].pk, book["own"].pk]).update(
+        rollback_path="", updated_at=timezone.now()
+    )
     flags_evaluate()
 
     def listed(user, **query):

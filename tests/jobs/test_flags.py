@@ -71,9 +71,11 @@ def artifact_title(book) -> str:
 
 
 def test_each_condition_opens_one_flag_however_often_the_scan_runs(book):
+    # The recompute that priced each deal judged its flags already; the scan judges what changed
+    # since: the evidence the deal desk rejected after submission.
     first = flags_evaluate()
     assert live() == expected(book)
-    assert len(first.opened) == 6 and first.deals_scanned == 6
+    assert [Flag.objects.get(pk=pk).reason for pk in first.opened] == [R.EVIDENCE_INCOMPLETE]
 
     for _ in range(3):
         again = flags_evaluate()
@@ -123,9 +125,9 @@ def test_margin_flags_wait_for_the_recompute_of_a_stale_deal(
     assert flags_evaluate().resolved == 0
     assert (thin.pk, R.MARGIN_BELOW_FLOOR) in live()
 
-    tasks.recompute_stale.delay()
-    assert flags_evaluate().resolved == 2
+    tasks.recompute_stale.delay()  # the recompute judges the flags of the deals it recomputed
     assert live(thin) == set()
+    assert Flag.objects.filter(deal=thin, status="resolved").count() == 2
 
 
 def test_a_waived_flag_stays_waived_until_the_price_inputs_change(
@@ -157,10 +159,10 @@ def test_a_waived_flag_stays_waived_until_the_price_inputs_change(
 
     with django_capture_on_commit_callbacks(execute=True):
         deal_update(deal_id=thin.pk, actor=people["seller"], fields={"discount_pct": D("32")})
-    scan = flags_evaluate()
+    # The recompute of the new price reopened it; the scan has nothing left to do.
+    assert flags_evaluate().opened == []
 
     flag.refresh_from_db()
-    assert flag.pk in scan.opened
     assert (flag.status, flag.waived_by, flag.waive_reason, flag.waived_revision) == ("open", None, "", None)
     assert AuditEvent.objects.filter(action="flag_reopened", deal=thin, detail__flag=flag.pk).exists()
     assert Flag.objects.filter(deal=thin, reason=R.MARGIN_BELOW_FLOOR).count() == 1
@@ -221,23 +223,30 @@ def test_closed_deals_keep_no_governance_flags(book):
     }
 
 
+def test_the_recompute_that_opens_flags_mails_each_owner_of_them(book, mailoutbox):
+    # Pricing the book's deals opened their flags; each owner heard of theirs, nobody else did.
+    assert {m.to[0] for m in mailoutbox} == {"sam@example.com", "sofia@example.com"}
+    sofia = [m for m in mailoutbox if m.to == ["sofia@example.com"]]
+    assert [m.subject for m in sofia] == ["1 new flag on your deals"]
+    assert "No way back (" in sofia[0].body and "Missing rollback path" in sofia[0].body
+
+
 def test_the_scan_task_records_its_run_and_mails_owners_their_new_flags(
     book, people, mailoutbox, django_capture_on_commit_callbacks
 ):
+    mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.evaluate_flags.delay().get() == 6
+        assert tasks.evaluate_flags.delay().get() == 1  # the evidence rejected after submission
 
     run = JobRun.objects.get(job=jobs.FLAG_SCAN)
-    assert (run.status, run.deals_touched, run.flags_opened, run.flags_resolved) == ("succeeded", 6, 6, 0)
-    # No administrator here to hear of the owner-less deal's flag; each owner gets one email for all theirs.
-    assert sorted(m.to[0] for m in mailoutbox) == ["sam@example.com", "sofia@example.com"]
-    sam = next(m for m in mailoutbox if m.to == ["sam@example.com"])
-    assert sam.subject == "4 new flags on your deals"
-    assert "Thin (" in sam.body and "Margin below floor" in sam.body and "Uncosted" in sam.body
+    assert (run.status, run.deals_touched, run.flags_opened, run.flags_resolved) == ("succeeded", 1, 1, 0)
+    (sam,) = mailoutbox
+    assert (sam.to, sam.subject) == (["sam@example.com"], "1 new flag on your deals")
+    assert "Submitted (" in sam.body and "Evidence incomplete" in sam.body
 
     with django_capture_on_commit_callbacks(execute=True):
         tasks.evaluate_flags.delay()
-    assert len(mailoutbox) == 2
+    assert len(mailoutbox) == 1
 
 
 def test_administrators_hear_of_new_flags_on_deals_nobody_owns(
@@ -246,15 +255,15 @@ def test_administrators_hear_of_new_flags_on_deals_nobody_owns(
     UserFactory(username="ada", first_name="Ada", is_superuser=True)
     UserFactory(username="gone", is_superuser=True, is_active=False)
     UserFactory(username="mute", is_superuser=True, email="")
+    mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.evaluate_flags.delay()
+        orphan = make_deal(owner=None, plan_version=book["healthy"].plan_version, name="Orphan")
 
-    (to_admin,) = [m for m in mailoutbox if m.to == ["ada@example.com"]]
+    (to_admin,) = mailoutbox
+    assert to_admin.to == ["ada@example.com"]
     assert to_admin.subject == "1 new flag on deals with no owner"
-    assert "Nobody's (" in to_admin.body and "Missing owner" in to_admin.body
-    assert f"/admin/deals/deal/{book['no_owner'].pk}/change/" in to_admin.body
-    assert "Uncosted" not in to_admin.body  # owned deals' flags go to their owners alone
-    assert sorted(m.to[0] for m in mailoutbox) == ["ada@example.com", "sam@example.com", "sofia@example.com"]
+    assert "Orphan (" in to_admin.body and "Missing owner" in to_admin.body
+    assert f"/admin/deals/deal/{orphan.pk}/change/" in to_admin.body
 
 
 def test_managers_get_a_daily_digest_of_their_teams_flags(book, people, mailoutbox):
@@ -263,6 +272,7 @@ def test_managers_get_a_daily_digest_of_their_teams_flags(book, people, mailoutb
         flag_id=Flag.objects.get(reason=R.P10_BELOW_FLOOR).pk, actor=people["manager"], waive_reason="Pilot."
     )
 
+    mailoutbox.clear()  # the owners' notices of their new flags
     assert tasks.send_manager_digests.delay().get() == 1
 
     (digest,) = mailoutbox
@@ -331,10 +341,11 @@ def test_realized_margin_drifting_below_the_quote_opens_a_flag_until_it_recovers
 
 
 def test_a_scan_with_nothing_changed_judges_no_deal(book):
-    assert flags_evaluate().deals_scanned == len(book)
+    flags_evaluate()
     scan = flags_evaluate()
     assert (scan.deals_scanned, scan.opened, scan.resolved) == (0, [], 0)
     assert live() == expected(book)
+    assert flags_evaluate(full=True).deals_scanned == len(book)  # the nightly scan judges them all
 
 
 def test_an_edit_brings_back_only_the_deal_it_touched(book, people):
@@ -365,11 +376,17 @@ def test_a_changed_evidence_template_brings_back_the_deals_whose_evidence_is_jud
     assert flags_evaluate().deals_scanned == 1  # only the submitted deal's checklist is judged
 
 
-def test_new_figures_from_a_recompute_are_judged(book, people, django_capture_on_commit_callbacks):
+def test_new_figures_are_judged_by_the_recompute_that_wrote_them(book, people):
     flags_evaluate()
-    Deal.objects.filter(pk=book["healthy"].pk).mark_stale()
+    thin = book["thin"]
+    Deal.objects.filter(pk=thin.pk).update(discount_pct=D("0"))
+    Deal.objects.filter(pk=thin.pk).mark_stale()
+    assert (thin.pk, R.MARGIN_BELOW_FLOOR) in live()
+
     tasks.recompute_stale.delay()
-    assert flags_evaluate().deals_scanned == 1
+
+    assert live(thin) == set()
+    assert flags_evaluate().deals_scanned == 0  # judged already, as they stand
 
 
 def test_a_deal_changed_while_it_is_judged_is_judged_again(book, monkeypatch):

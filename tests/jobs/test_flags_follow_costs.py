@@ -1,5 +1,6 @@
-"""A manager's waiver covers the figure it accepted: when costs move the margin further below the
-floor than Finance's tolerance, the flag opens again, saying why."""
+"""Flags follow costs within the recompute a cost change sets off, and a manager's waiver covers the
+figure it accepted: when costs move the margin further below the floor than Finance's tolerance,
+the flag opens again, saying why."""
 
 from decimal import Decimal as D
 
@@ -41,6 +42,25 @@ def raise_model_rate(people, captured, input_per_million: str) -> None:
         )
 
 
+def test_a_rate_rise_opens_the_margin_flag_in_the_recompute_without_waiting_for_the_scan(
+    people, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = model_plan("gpt-w", unit_price=D("1.00"), margin_floor=D("0.45"))
+        deal = make_deal(owner=people["seller"], plan_version=plan, name="Healthy")
+    assert not Flag.objects.filter(deal=deal, reason=R.MARGIN_BELOW_FLOOR).exists()
+
+    raise_model_rate(people, django_capture_on_commit_callbacks, "60.00")
+
+    deal.refresh_from_db()
+    assert deal.gross_margin < D("0.45")
+    flag = Flag.objects.get(deal=deal, reason=R.MARGIN_BELOW_FLOOR)
+    assert (flag.status, flag.detail.startswith(f"Gross margin {deal.gross_margin * 100:.1f}%")) == (
+        "open",
+        True,
+    )
+
+
 def test_the_waiver_records_the_margin_it_accepted(waived):
     deal, flag = waived
     assert flag.status == "waived"
@@ -58,10 +78,8 @@ def test_a_margin_worse_than_the_waived_one_beyond_the_tolerance_reopens_the_fla
     assert accepted - deal.gross_margin > AdvisorThresholds.load().waiver_tolerance
     assert deal.revision == flag.waived_revision  # the deal itself did not change: its costs did
 
-    scan = flags_evaluate(full=True)
-
+    # The recompute the rate change set off judged the flag on the new margin, in the same job.
     flag.refresh_from_db()
-    assert flag.pk in scan.opened
     assert (flag.status, flag.waived_by, flag.waived_figure) == ("open", None, None)
     why = AuditEvent.objects.get(action="flag_reopened", detail__flag=flag.pk).detail["why"]
     assert why.startswith("margin below floor: ") and "against the waived" in why
@@ -76,6 +94,6 @@ def test_a_margin_that_moves_within_the_tolerance_keeps_the_waiver(
     deal.refresh_from_db()
     assert deal.gross_margin < flag.waived_figure
 
-    assert flags_evaluate(full=True).opened == []
+    assert flags_evaluate(full=True).opened == []  # nor does the nightly scan reopen it
     flag.refresh_from_db()
     assert flag.status == "waived"
