@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Concat, Least
 from django.utils import timezone
 
@@ -29,6 +29,8 @@ FLAG_SCAN = "evaluate_flags"
 MANAGER_DIGEST = "manager_digest"
 # While a full recompute this young is running, the sweep leaves its (stale) deals to it.
 SWEEP_DEFERS_TO_FULL_RECOMPUTE = timedelta(minutes=15)
+# A run whose chunks report nothing for this long lost its worker (a chunk takes seconds).
+SILENT_RUN_TIMEOUT = timedelta(minutes=30)
 
 
 def describe(error: BaseException) -> str:
@@ -36,23 +38,41 @@ def describe(error: BaseException) -> str:
 
 
 def run_progress(
-    run_id: int, *, done: int = 0, deals_touched: int = 0, flags_opened: int = 0, flags_resolved: int = 0
+    run_id: int,
+    *,
+    done: int = 0,
+    deals_touched: int = 0,
+    flags_opened: int = 0,
+    flags_resolved: int = 0,
+    failed: dict[int, str] | None = None,
 ) -> None:
-    """Add to a run's counters in the database, so chunks finishing in parallel all count.
+    """Add to a run's counters in the database, so chunks finishing in parallel all count; each
+    failed deal is counted and listed with its reason.
 
-    A run with a total succeeds when its last chunk reports; progress never passes the total.
+    A run with a total ends when its last chunk reports; progress never passes the total.
     """
+    failed = failed or {}
+    listed = "".join(f"deal {deal_id}: {why[:200]}\n" for deal_id, why in sorted(failed.items()))
     JobRun.objects.filter(pk=run_id).update(
         progress_done=Least(F("progress_done") + done, F("progress_total")),
         deals_touched=F("deals_touched") + deals_touched,
         flags_opened=F("flags_opened") + flags_opened,
         flags_resolved=F("flags_resolved") + flags_resolved,
+        deals_failed=F("deals_failed") + len(failed),
+        error=Concat(F("error"), Value(listed)),
+        progress_at=timezone.now(),
     )
+
+
+# A run ends partly failed when some of its deals could not be computed or stored.
+END_STATUS = Case(
+    When(deals_failed__gt=0, then=Value(JobRun.Status.PARTLY_FAILED)), default=Value(JobRun.Status.SUCCEEDED)
+)
 
 
 def run_finish(run_id: int) -> None:
     JobRun.objects.filter(pk=run_id, status=JobRun.Status.RUNNING).update(
-        status=JobRun.Status.SUCCEEDED, finished_at=timezone.now()
+        status=END_STATUS, finished_at=timezone.now()
     )
 
 
@@ -77,14 +97,19 @@ def recorded(job: str, *, total: int = 0) -> Iterator[JobRun]:
     run_finish(run.pk)
 
 
-def recompute_with_flags(deal_ids: list[int]) -> int:
-    """Recompute these deals, then judge their flags on the new figures in the same job, so the
-    flags a cost change raises are open within seconds (the periodic scan is the safety net);
-    owners hear of new flags once it commits. Returns how many deals took new figures."""
+def recompute_recorded(run_id: int, deal_ids: list[int]) -> int:
+    """Recompute one chunk of deals, then judge their flags on the new figures in the same job, so
+    the flags a cost change raises are open within seconds (the periodic scan is the safety net),
+    and add the chunk to its run, each deal that failed listed with its reason. Owners hear of new
+    flags once it commits. Returns how many deals took new figures."""
     from deals.tasks import notify_new_flags
 
     touched = figures_recompute(deal_ids)
     opened, _ = scan_chunk(deal_ids)
+    failed = dict(
+        Deal.objects.filter(id__in_batch=deal_ids).exclude(quote_error="").values_list("id", "quote_error")
+    )
+    run_progress(run_id, done=len(deal_ids), deals_touched=touched, failed=failed)
     if opened:
         transaction.on_commit(lambda: notify_new_flags.delay(flag_ids=opened))
     return touched
@@ -93,9 +118,7 @@ def recompute_with_flags(deal_ids: list[int]) -> int:
 def recompute_changed(deal_ids: list[int]) -> int:
     """Recompute the deals a change marked stale; a deal changed again meanwhile stays stale."""
     with recorded(RECOMPUTE_CHANGED, total=len(deal_ids)) as run:
-        touched = recompute_with_flags(deal_ids)
-        run_progress(run.pk, done=len(deal_ids), deals_touched=touched)
-    return touched
+        return recompute_recorded(run.pk, deal_ids)
 
 
 def full_recompute_running() -> bool:
@@ -111,16 +134,27 @@ def stale_sweep() -> int:
 
     While a young full recompute runs, its own chunks are on their way: the sweep leaves them be.
     """
+    silent_runs_close()
     ids = []
     if not full_recompute_running():
         ids = list(Deal.objects.filter(is_stale=True).order_by("id").values_list("id", flat=True))
-    touched = 0
     with recorded(RECOMPUTE_STALE, total=len(ids)) as run:
-        for chunk in chunks(ids):
-            written = recompute_with_flags(chunk)
-            run_progress(run.pk, done=len(chunk), deals_touched=written)
-            touched += written
-    return touched
+        return sum(recompute_recorded(run.pk, chunk) for chunk in chunks(ids))
+
+
+def silent_runs_close() -> int:
+    """Close as failed every run that reported nothing for longer than a run may stay silent (its
+    worker died with it): no run stays "running" for ever. Its deals are still stale, so the sweep
+    recomputes them."""
+    cutoff = timezone.now() - SILENT_RUN_TIMEOUT
+    return JobRun.objects.filter(
+        Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, started_at__lt=cutoff),
+        status=JobRun.Status.RUNNING,
+    ).update(
+        status=JobRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error=Concat(F("error"), Value(f"no progress for {SILENT_RUN_TIMEOUT}; closed by the stale sweep\n")),
+    )
 
 
 @transaction.atomic
@@ -159,11 +193,10 @@ def full_recompute_chunk(*, run_id: int, deal_ids: list[int]) -> int:
     Safe to run twice: a redelivered chunk writes the same figures again. Its progress counts
     twice only if its worker died between reporting and acknowledging, and never past the total.
     """
-    touched = recompute_with_flags(deal_ids)
-    run_progress(run_id, done=len(deal_ids), deals_touched=touched)
+    touched = recompute_recorded(run_id, deal_ids)
     JobRun.objects.filter(
         pk=run_id, status=JobRun.Status.RUNNING, progress_done__gte=F("progress_total")
-    ).update(status=JobRun.Status.SUCCEEDED, finished_at=timezone.now())
+    ).update(status=END_STATUS, finished_at=timezone.now())
     return touched
 
 

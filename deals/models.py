@@ -457,17 +457,22 @@ class JobRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
+        PARTLY_FAILED = "partly_failed", "Partly failed"
         FAILED = "failed", "Failed"
 
     job = models.CharField(max_length=60, db_index=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True)
+    # When a chunk last reported: a run silent past the timeout is closed as failed by the sweep.
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     deals_touched = models.PositiveIntegerField(default=0)
     flags_opened = models.PositiveIntegerField(default=0)
     flags_resolved = models.PositiveIntegerField(default=0)
+    # Deals whose figures could not be computed or stored: recorded on the deal, skipped, listed here.
+    deals_failed = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:

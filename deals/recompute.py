@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from deals.bulk import update_where
@@ -17,8 +18,33 @@ CHUNK_SIZE = 1000
 FIGURE_FIELDS = [*Deal.QUOTE_FIELDS, "computed_at", "is_stale", "updated_at"]
 
 
+# The largest magnitude each stored figure's column holds (e.g. money: 14 digits, 2 of them cents).
+COLUMN_LIMITS = {
+    name: Decimal(10) ** (field.max_digits - field.decimal_places)
+    for name in Deal.QUOTE_FIELDS
+    if isinstance(field := Deal._meta.get_field(name), models.DecimalField)
+}
+
+
+def unstorable(values: list) -> EngineInputError | None:
+    """The figures too large for their columns, as the error the deal is recorded with instead."""
+    errors = {
+        name: [f"{value} is beyond what can be stored (less than {COLUMN_LIMITS[name]:,} in size)."]
+        for name, value in zip(Deal.QUOTE_FIELDS, values, strict=True)
+        if name in COLUMN_LIMITS and value is not None and not abs(value) < COLUMN_LIMITS[name]
+    }
+    return EngineInputError(errors) if errors else None
+
+
 def figure_values(result: QuoteResult | None, error: EngineInputError | None) -> list:
-    """The engine's figures (or the reason there are none) in Deal.QUOTE_FIELDS order."""
+    """The engine's figures (or the reason there are none) in Deal.QUOTE_FIELDS order; figures a
+    column cannot hold are no figures, and the deal records why."""
+    values = engine_values(result, error)
+    too_large = unstorable(values)
+    return engine_values(None, too_large) if too_large else values
+
+
+def engine_values(result: QuoteResult | None, error: EngineInputError | None) -> list:
     sim = result.simulation if result else None
     return [
         result.list_monthly if result else None,

@@ -40,18 +40,26 @@ RISK_KIND_CHOICES = [
 ]
 
 
+# Bounds on what people enter, far above any real deal, so that the figures the engine derives
+# from them stay within their columns; a deal whose figures still do not fit is recorded with
+# the reason and skipped by the recompute (deals.recompute.unstorable).
+MONEY_LIMIT = Decimal("1000000000")  # a billion a month
+UNIT_PRICE_LIMIT = Decimal("1000000")  # a million per unit (or per million tokens)
+QUANTITY_LIMIT = Decimal("1000000000")  # a billion work units (or tokens) a month
+
+
 def money_field(**kwargs):
-    kwargs.setdefault("validators", [non_negative])
+    kwargs.setdefault("validators", [non_negative, MaxValueValidator(MONEY_LIMIT)])
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
 
 
 def unit_price_field(**kwargs):
-    kwargs.setdefault("validators", [non_negative])
+    kwargs.setdefault("validators", [non_negative, MaxValueValidator(UNIT_PRICE_LIMIT)])
     return models.DecimalField(max_digits=16, decimal_places=6, **kwargs)
 
 
 def quantity_field(**kwargs):
-    kwargs.setdefault("validators", [non_negative])
+    kwargs.setdefault("validators", [non_negative, MaxValueValidator(QUANTITY_LIMIT)])
     return models.DecimalField(max_digits=16, decimal_places=4, **kwargs)
 
 

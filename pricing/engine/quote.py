@@ -328,6 +328,11 @@ def compute_quotes(
             exact.append(_exact_figures(quote, detail))
         except EngineInputError as error:
             exact.append(error)
+        except ArithmeticError:
+            # Figures beyond Decimal's 28 digits: this quote is refused, the batch goes on.
+            exact.append(
+                EngineInputError({"quote": ["The figures of these inputs are too large to compute."]})
+            )
     valid = [index for index, figures in enumerate(exact) if not isinstance(figures, EngineInputError)]
     simulations = simulate_many(
         [quotes[index] for index in valid], [exact[index][1] for index in valid], histogram=histogram

@@ -84,3 +84,20 @@ def test_a_customer_change_through_the_api_is_audited(world):
     event = AuditEvent.objects.get(action="customer_changed")
     assert event.actor == world.users["seller"]
     assert event.detail["after"]["segment"] == "enterprise"
+
+
+def test_a_volume_beyond_the_bound_is_refused_naming_the_field(world):
+    body = {
+        "name": "Too big",
+        "customer": world.draft.customer_id,
+        "plan_version": world.version.pk,
+        "rollback_path": "Back to the human queue.",
+        "volumes": [{"work_unit": world.unit.code, "monthly_quantity": "999999999999.9999"}],
+    }
+    before = Deal.objects.count()
+    response = world.client("seller").post("/api/v1/deals/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "volumes[0].monthly_quantity": ["Ensure this value is less than or equal to 1000000000."]
+    }
+    assert Deal.objects.count() == before
