@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
@@ -115,6 +117,25 @@ def deal_review(deal: Deal, user) -> dict:
         "flags": list(deal.flags.exclude(status=Flag.Status.RESOLVED).select_related("assigned_to")),
         "history": list(AuditEvent.objects.filter(deal=deal).select_related("actor")[:200]),
         "charts": chart_data(result, deal.plan_version.margin_floor) if result else None,
+        "live": live_beside_snapshot(deal, result) if source == "snapshot" else None,
+    }
+
+
+def live_beside_snapshot(deal: Deal, result: dict) -> dict | None:
+    """The deal's figures as costs stand today beside the frozen ones the approvers judged, with
+    which of them has fallen below the floor since; None while today's are being recomputed."""
+    if deal.is_stale or deal.gross_margin is None:
+        return None
+    floor = deal.plan_version.margin_floor
+    frozen_margin, frozen_p10 = Decimal(result["gross_margin"]), Decimal(result["simulation"]["margin_p10"])
+    return {
+        "margin": deal.gross_margin,
+        "p10": deal.margin_p10,
+        "frozen_margin": frozen_margin,
+        "frozen_p10": frozen_p10,
+        "moved": (deal.gross_margin, deal.margin_p10) != (frozen_margin, frozen_p10),
+        "margin_below_floor": deal.gross_margin < floor <= frozen_margin,
+        "p10_below_floor": deal.margin_p10 is not None and deal.margin_p10 < floor <= frozen_p10,
     }
 
 

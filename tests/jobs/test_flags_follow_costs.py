@@ -7,12 +7,15 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
+from core.figures import percent
 from core.models import AuditEvent
+from deals.approvals import decide
 from deals.flags import flag_waive, flags_evaluate
+from deals.lifecycle import submit
 from deals.models import Flag
 from pricing import services as pricing_services
 from pricing.models import AdvisorThresholds
-from tests.factories import make_deal, model_plan
+from tests.factories import UserFactory, accept_evidence, make_deal, model_plan
 
 R = Flag.Reason
 
@@ -97,3 +100,33 @@ def test_a_margin_that_moves_within_the_tolerance_keeps_the_waiver(
     assert flags_evaluate(full=True).opened == []  # nor does the nightly scan reopen it
     flag.refresh_from_db()
     assert flag.status == "waived"
+
+
+def test_the_deal_page_shows_todays_margin_beside_the_approved_one_once_costs_move(
+    client, people, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = model_plan("gpt-w", unit_price=D("1.00"), margin_floor=D("0.45"))
+        deal = make_deal(owner=people["seller"], plan_version=plan, name="Approved")
+    submit(deal_id=deal.pk, actor=people["seller"])
+    accept_evidence(deal, people["desk"])
+    while step := deal.approval_steps.filter(status="pending").select_related("group", "snapshot").first():
+        decide(
+            step_id=step.pk,
+            actor=UserFactory(group=step.group.name),
+            outcome="approve",
+            seen_hash=step.snapshot.hash,
+        )
+    deal.refresh_from_db()
+    assert deal.status == "approved"
+    page = f"/admin/deals/deal/{deal.pk}/change/"
+    client.force_login(people["desk"])
+    assert 'id="live-figures"' not in client.get(page).content.decode()  # nothing moved yet
+
+    raise_model_rate(people, django_capture_on_commit_callbacks, "60.00")
+
+    html = client.get(page).content.decode()
+    deal.refresh_from_db()
+    assert 'id="live-figures"' in html and "below the floor since it was judged" in html
+    assert f'margin <span class="bad">{percent(deal.gross_margin)}</span>' in html
+    assert "Margin below floor" in html  # the flag the recompute opened, on the same page
