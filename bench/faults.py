@@ -42,6 +42,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -480,6 +481,7 @@ def build(bulk_deals: int) -> dict:
     from deals.lifecycle import submit
     from deals.models import Customer, Deal, DealCostLine, DealVolume
     from pricing.engine.types import CostCategory
+    from pricing.models import QUANTITY_LIMIT, UNIT_PRICE_LIMIT
     from proofs.models import ArtifactKind
     from proofs.selectors import checklist_for
     from tests.factories import UserFactory, accept_evidence, make_deal, published_plan
@@ -515,6 +517,15 @@ def build(bulk_deals: int) -> dict:
         assert Deal.objects.get(pk=deal.pk).status == Deal.Status.APPROVED
         live.append(deal.pk)
 
+    # A poison deal: the largest volume and unit price the inputs accept. Its figures overflow their
+    # columns; every recompute must record it and go on with the rest of its chunk.
+    poison = make_deal(
+        owner=seller,
+        plan_version=published_plan(unit_price=UNIT_PRICE_LIMIT),
+        volume=QUANTITY_LIMIT,
+        name="Fault poison deal",
+    )
+
     # Many plain deals, so a full recompute has several chunks to spread (and lose one of).
     customer = Customer.objects.create(name="Fault bulk customer")
     new = Deal.objects.bulk_create(
@@ -548,6 +559,7 @@ def build(bulk_deals: int) -> dict:
         "note_items": note_items,
         "edit_deal": edit_deal.pk,
         "live_deals": live,
+        "poison_deal": poison.pk,
         "unit_code": unit.code,
         "superuser": telemetry.username,
     }
@@ -630,6 +642,8 @@ def verify(plan: dict, load: Load, timeline: dict, catch_up: float) -> list[str]
     from django.db import connections
 
     connections.close_all()  # the database restarted since set-up: fresh connections
+    from django.utils import timezone
+
     from deals.models import Deal, Decision, JobRun
     from proofs.models import IngestBatch, PerformedWork, ProofArtifact
 
@@ -750,14 +764,28 @@ def verify(plan: dict, load: Load, timeline: dict, catch_up: float) -> list[str]
         recompute.kill()
     run = JobRun.objects.filter(job="recompute_all").order_by("-started_at").first()
     check(
-        run is not None and run.status == JobRun.Status.SUCCEEDED and run.progress_done == run.progress_total,
-        f"jobs: the full recompute ({run and run.progress_total} deals) succeeded after its worker was killed"
-        f" (status {run and run.status}, {run and run.progress_done} done)",
+        run is not None
+        and run.status == JobRun.Status.PARTLY_FAILED
+        and run.progress_done == run.progress_total
+        and f"deal {plan['poison_deal']}: " in run.error,
+        f"jobs: the full recompute ({run and run.progress_total} deals) ended after its worker was killed,"
+        f" the poison deal recorded and skipped (status {run and run.status},"
+        f" {run and run.progress_done} done, {run and run.deals_failed} failed)",
     )
     deadline = time.monotonic() + catch_up
     while (stale := Deal.objects.filter(is_stale=True).count()) and time.monotonic() < deadline:
         time.sleep(2)
     check(stale == 0, f"jobs: no deal left stale after the sweep ({stale} stale)")
+    poison = Deal.objects.get(pk=plan["poison_deal"])
+    check(
+        "is beyond what can be stored" in poison.quote_error and poison.net_monthly is None,
+        f"jobs: the poison deal holds its reason and no figures ({poison.quote_error[:80]!r})",
+    )
+    # A run of the 10 s sweep may be under way right now; one older than a minute is stuck.
+    stuck = JobRun.objects.filter(
+        status=JobRun.Status.RUNNING, started_at__lt=timezone.now() - timedelta(minutes=1)
+    )
+    check(not stuck.exists(), f"jobs: no job run left running ({list(stuck.values_list('job', flat=True))})")
     received = Counter(
         line.split("[", 2)[2].split("]")[0]
         for path in timeline["logs"].values()
