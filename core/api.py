@@ -1,5 +1,6 @@
-"""What every API endpoint shares: one error shape, pagination, throttling, per-action permissions
-and the schema hook that documents the errors each operation can answer with.
+"""What every API endpoint shares: one error shape, the JSON parser and the serializer fields that
+hold input to `core.inputs`, pagination, throttling, per-action permissions and the schema hook
+that documents the errors each operation can answer with.
 
 DRF imports the throttle and pagination classes named in settings while it defines its views,
 so this module imports nothing that imports `rest_framework.views` at load time.
@@ -7,6 +8,8 @@ so this module imports nothing that imports `rest_framework.views` at load time.
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
@@ -14,11 +17,19 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.http import Http404
-from rest_framework import exceptions, pagination, permissions, throttling
+from rest_framework import exceptions, pagination, parsers, permissions, serializers, throttling
 from rest_framework.settings import api_settings
 
 from core.errors import DomainError
+from core.inputs import (
+    CONTROL_CHARACTERS_MESSAGE,
+    FREE_TEXT_MAX_CHARS,
+    has_control_characters,
+    is_number,
+    without_null_validator,
+)
 
 NON_FIELD = "non_field_errors"
 
@@ -115,6 +126,124 @@ def exception_handler(exc, context):
         summary = str(exc.detail)
     response.data = {"code": error_code(exc), "detail": summary, "errors": errors}
     return response
+
+
+# Input: what a request body may hold, checked once for every endpoint.
+
+MAX_JSON_DEPTH = 32  # the deepest body of this API is 3 levels; Python's decoder recurses to ~1,000
+JSON_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+# A control character in a JSON string is written as an escape (a raw one is invalid JSON).
+CONTROL_ESCAPE = re.compile(r"\\(?:u00[01][0-9a-fA-F]|[bf])")
+
+
+def json_depth_exceeds(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether arrays and objects nest deeper than `limit`, read without decoding (no recursion)."""
+    depth = 0
+    for char in NOT_BRACKETS.sub("", JSON_STRINGS.sub("", text)):
+        depth += 1 if char in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def control_character_paths(value: Any, path: str = "") -> Iterator[str]:
+    """The field path (`records[3].text`) of every string, or key, holding a control character."""
+    if isinstance(value, str):
+        if has_control_characters(value):
+            yield path or NON_FIELD
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if has_control_characters(key):
+                yield path or NON_FIELD
+                continue
+            yield from control_character_paths(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from control_character_paths(item, f"{path}[{index}]")
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing what no client of this API sends: nesting deeper than
+    `MAX_JSON_DEPTH` (a 400 before the decoder recurses) and a control character in any string
+    (a 400 naming each field)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read()
+        try:
+            text = raw.decode(parsers.get_encoding(parser_context or {}), errors="replace")
+        except LookupError:  # an unknown charset: DRF's own parse names it
+            text = ""
+        if json_depth_exceeds(text):
+            raise exceptions.ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels is refused.")
+        data = super().parse(io.BytesIO(raw), media_type, parser_context)
+        if CONTROL_ESCAPE.search(text):
+            paths = list(dict.fromkeys(control_character_paths(data)))
+            if paths:
+                raise exceptions.ValidationError({path: [CONTROL_CHARACTERS_MESSAGE] for path in paths})
+        return data
+
+
+class CharField(serializers.CharField):
+    """Text without control characters; at most `FREE_TEXT_MAX_CHARS` unless told otherwise."""
+
+    def __init__(self, **kwargs):
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("max_length", FREE_TEXT_MAX_CHARS)
+        super().__init__(**kwargs)
+        self.validators = without_null_validator(self.validators)
+
+
+class StrictNumberMixin:
+    """A string is a number only in ASCII `[+-]digits[.digits]`: DRF, like Python, would take
+    "١٢", "１２", "1_000" or " 5 ". JSON numbers are ASCII by their grammar."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not is_number(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IntegerField(StrictNumberMixin, serializers.IntegerField):
+    pass
+
+
+class BigIntegerField(StrictNumberMixin, serializers.BigIntegerField):
+    pass
+
+
+class DecimalField(StrictNumberMixin, serializers.DecimalField):
+    pass
+
+
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A row by its integer key, written in ASCII digits: "١٢" is not row 12."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and self.pk_field is None:
+            pk = self.get_queryset().model._meta.pk
+            if isinstance(pk, models.IntegerField) and not (is_number(data) and "." not in data):
+                self.fail("does_not_exist", pk_value=data[:100])
+        return super().to_internal_value(data)
+
+
+STRICT_FIELDS = {
+    serializers.CharField: CharField,
+    serializers.IntegerField: IntegerField,
+    serializers.BigIntegerField: BigIntegerField,
+    serializers.DecimalField: DecimalField,
+}
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The base of every model serializer: the model's text, numbers and keys through the fields
+    above (a TextField is free text, at most `FREE_TEXT_MAX_CHARS`)."""
+
+    serializer_field_mapping = {
+        model_field: STRICT_FIELDS.get(field, field)
+        for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
+    }
+    serializer_related_field = PrimaryKeyRelatedField
 
 
 class Pagination(pagination.PageNumberPagination):

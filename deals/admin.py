@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import construct_change_message
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -7,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core import inputs
 from core.admin import AuditedAdmin
 from core.figures import money, percent
 from core.models import AuditEvent
@@ -34,6 +38,17 @@ from deals.selectors import approval_queue, customers_visible_to, deal_review, d
 from pricing.models import PlanVersion
 
 
+class DecideForm(forms.Form):
+    """What the deal page's decision form posts; the service judges the outcome and the hash."""
+
+    step = inputs.IntegerField(
+        error_messages={"required": "No approval step was given.", "invalid": "No approval step was given."}
+    )
+    outcome = inputs.TextField(required=False)
+    comment = inputs.TextField(required=False)
+    seen_hash = inputs.TextField(required=False)
+
+
 def report_error(modeladmin, request, error: ValidationError) -> None:
     for field, errors in error.message_dict.items():
         label = "" if field == "__all__" else f"{field.replace('_', ' ')}: "
@@ -41,8 +56,26 @@ def report_error(modeladmin, request, error: ValidationError) -> None:
             modeladmin.message_user(request, f"{label}{message}", messages.ERROR)
 
 
+class ControlCharacterSafeChangeList(ChangeList):
+    """A query parameter holding a control character is a bad filter, named in a message, and the
+    admin answers as for any other (the list without it). Left to the query, PostgreSQL refuses
+    a NUL byte with an error when the page counts its rows: a 500."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        for name, values in self.filter_params.items():
+            if inputs.has_control_characters(name) or any(map(inputs.has_control_characters, values)):
+                label = inputs.CONTROL_CHARACTERS.sub("?", name)
+                messages.error(request, f"{label}: {inputs.CONTROL_CHARACTERS_MESSAGE}")
+                raise IncorrectLookupParameters(f"{label}: control characters")
+        return super().get_queryset(request, exclude_parameters)
+
+
 class RefuseHiddenObjectsAdmin(admin.ModelAdmin):
-    """Opening a row the user may not see by URL is refused with 403, not quietly redirected."""
+    """Opening a row the user may not see by URL is refused with 403, not quietly redirected; a
+    filter with a control character in it is a bad filter, not a database error."""
+
+    def get_changelist(self, request, **kwargs):
+        return ControlCharacterSafeChangeList
 
     def object_pk(self, object_id):
         """The row's key from a URL, or None when the text cannot be one (answered as a missing row)."""
@@ -321,21 +354,21 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         self._visible_deal(request, object_id)
-        try:
-            step_id = int(request.POST.get("step", ""))
-        except ValueError:
-            self.message_user(request, "No approval step was given.", messages.ERROR)
+        form = DecideForm(request.POST)
+        if not form.is_valid():
+            report_error(self, request, ValidationError(form.errors.as_data()))
             return self._back_to_deal(object_id)
-        if not ApprovalStep.objects.filter(pk=step_id, deal_id=object_id).exists():
+        data = form.cleaned_data
+        if not ApprovalStep.objects.filter(pk=data["step"], deal_id=object_id).exists():
             self.message_user(request, "That step does not belong to this deal.", messages.ERROR)
             return self._back_to_deal(object_id)
         try:
             decision = approvals.decide(
-                step_id=step_id,
+                step_id=data["step"],
                 actor=request.user,
-                outcome=request.POST.get("outcome", ""),
-                comment=request.POST.get("comment", ""),
-                seen_hash=request.POST.get("seen_hash", ""),
+                outcome=data["outcome"],
+                comment=data["comment"],
+                seen_hash=data["seen_hash"],
             )
         except ValidationError as error:
             if getattr(error, "code", "") == "forbidden":

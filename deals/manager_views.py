@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from core import inputs
 from core.errors import DomainError
 from core.figures import percent
 from deals.flags import flag_assign, flag_waive, flags_for_manager, is_manager, team_of
@@ -139,11 +140,30 @@ def row(flag: Flag, now) -> dict:
     }
 
 
+class AssignForm(forms.Form):
+    assigned_to = inputs.IntegerField(
+        required=False, error_messages={"invalid": "Choose a member of your team."}
+    )
+
+
+class WaiveForm(forms.Form):
+    # Blank is the service's refusal, with its own words.
+    waive_reason = inputs.TextField(required=False)
+
+
 def back(request) -> HttpResponseRedirect:
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = reverse("manager:flags")
     return HttpResponseRedirect(target)
+
+
+def form_refused(request, form: forms.Form) -> HttpResponseRedirect:
+    """A form's errors, by field, as messages on the page the manager came from."""
+    for field, problems in form.errors.items():
+        for problem in problems:
+            messages.error(request, f"{FIELD_LABELS.get(field, field)}: {problem}")
+    return back(request)
 
 
 def refused(request, error: DomainError) -> HttpResponseRedirect:
@@ -161,12 +181,11 @@ def refused(request, error: DomainError) -> HttpResponseRedirect:
 @require_POST
 @manager_required
 def flag_assign_view(request, flag_id: int):
-    raw = request.POST.get("assigned_to", "").strip()
-    if raw and not raw.isdigit():
-        messages.error(request, "Assignee: choose a member of your team.")
-        return back(request)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return form_refused(request, form)
     try:
-        flag = flag_assign(flag_id=flag_id, actor=request.user, assignee_id=int(raw) if raw else None)
+        flag = flag_assign(flag_id=flag_id, actor=request.user, assignee_id=form.cleaned_data["assigned_to"])
     except DomainError as error:
         return refused(request, error)
     who = display_name(flag.assigned_to) if flag.assigned_to else "nobody"
@@ -177,10 +196,11 @@ def flag_assign_view(request, flag_id: int):
 @require_POST
 @manager_required
 def flag_waive_view(request, flag_id: int):
+    form = WaiveForm(request.POST)
+    if not form.is_valid():
+        return form_refused(request, form)
     try:
-        flag = flag_waive(
-            flag_id=flag_id, actor=request.user, waive_reason=request.POST.get("waive_reason", "")
-        )
+        flag = flag_waive(flag_id=flag_id, actor=request.user, waive_reason=form.cleaned_data["waive_reason"])
     except DomainError as error:
         return refused(request, error)
     messages.success(

@@ -1,7 +1,9 @@
 """API representations of customers, the catalog, deals and their approvals.
 
 Serializers validate and represent; every write goes through the services (`deals.services`,
-`deals.lifecycle`, `deals.approvals`). Money and ratios are Decimals, written as strings.
+`deals.lifecycle`, `deals.approvals`). Money and ratios are Decimals, written as strings. Input
+fields are `core.api`'s: ASCII numbers, text without control characters, free text at most
+10,000 characters.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.core.validators import slug_re
 from django.db.models import Prefetch
 from rest_framework import serializers
 
+from core import api
 from deals.models import ApprovalStep, Customer, Deal, DealCostLine, DealVolume, Decision, Flag, JobRun
 from deals.quoting import (
     CatalogCosts,
@@ -48,7 +51,7 @@ def blank_to_none(value):
     return value or None
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(api.ModelSerializer):
     class Meta:
         model = Customer
         fields = ["id", "name", "crm_id", "segment", "contact_name", "contact_email", "notes", "created_at"]
@@ -58,7 +61,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         return blank_to_none(value)
 
 
-class WorkUnitSerializer(serializers.ModelSerializer):
+class WorkUnitSerializer(api.ModelSerializer):
     class Meta:
         model = WorkUnit
         fields = [
@@ -74,14 +77,14 @@ class WorkUnitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlanVersionSummarySerializer(serializers.ModelSerializer):
+class PlanVersionSummarySerializer(api.ModelSerializer):
     class Meta:
         model = PlanVersion
         fields = ["id", "number", "status", "margin_floor", "published_at"]
         read_only_fields = fields
 
 
-class PricingPlanSerializer(serializers.ModelSerializer):
+class PricingPlanSerializer(api.ModelSerializer):
     versions = PlanVersionSummarySerializer(many=True, read_only=True)
 
     class Meta:
@@ -90,14 +93,14 @@ class PricingPlanSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PriceTierSerializer(serializers.ModelSerializer):
+class PriceTierSerializer(api.ModelSerializer):
     class Meta:
         model = PriceTier
         fields = ["lower", "upper", "unit_price", "flat_fee"]
         read_only_fields = fields
 
 
-class PriceComponentSerializer(serializers.ModelSerializer):
+class PriceComponentSerializer(api.ModelSerializer):
     work_unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     tiers = PriceTierSerializer(many=True, read_only=True)
 
@@ -121,14 +124,14 @@ class PriceComponentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RiskAdjustmentSerializer(serializers.ModelSerializer):
+class RiskAdjustmentSerializer(api.ModelSerializer):
     class Meta:
         model = RiskAdjustmentRow
         fields = ["kind", "option", "price_uplift_pct", "fee", "discount_pct", "human_review_cost_multiplier"]
         read_only_fields = fields
 
 
-class PlanVersionSerializer(serializers.ModelSerializer):
+class PlanVersionSerializer(api.ModelSerializer):
     plan_code = serializers.CharField(source="plan.code", read_only=True)
     currency = serializers.CharField(source="plan.currency", read_only=True)
     components = PriceComponentSerializer(many=True, read_only=True)
@@ -167,7 +170,7 @@ def plan_version_queryset():
 VOLUME_CV = DealVolume._meta.get_field("cv").default
 
 
-class DealVolumeSerializer(serializers.ModelSerializer):
+class DealVolumeSerializer(api.ModelSerializer):
     work_unit = CodeField(queryset=WorkUnit.objects.all())
 
     class Meta:
@@ -176,7 +179,7 @@ class DealVolumeSerializer(serializers.ModelSerializer):
         extra_kwargs = {"cv": {"default": VOLUME_CV}}
 
 
-class DealCostLineSerializer(serializers.ModelSerializer):
+class DealCostLineSerializer(api.ModelSerializer):
     work_unit = CodeField(queryset=WorkUnit.objects.all())
 
     class Meta:
@@ -213,7 +216,7 @@ def deal_queryset(queryset):
     )
 
 
-class DealSerializer(serializers.ModelSerializer):
+class DealSerializer(api.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     owner_username = serializers.CharField(source="owner.username", read_only=True, allow_null=True)
     plan_code = serializers.CharField(source="plan_version.plan.code", read_only=True)
@@ -257,7 +260,7 @@ class DealSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PricedFieldsSerializer(serializers.ModelSerializer):
+class PricedFieldsSerializer(api.ModelSerializer):
     """The deal's price-affecting fields with its volumes and cost lines."""
 
     volumes = DealVolumeSerializer(many=True, required=False)
@@ -424,7 +427,7 @@ class QuoteResultSerializer(serializers.Serializer):
     simulation = SimulationSerializer(read_only=True)
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(api.ModelSerializer):
     actor = serializers.CharField(source="actor.username", read_only=True)
 
     class Meta:
@@ -433,7 +436,7 @@ class DecisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApprovalStepSerializer(serializers.ModelSerializer):
+class ApprovalStepSerializer(api.ModelSerializer):
     group = serializers.CharField(source="group.name", read_only=True)
     snapshot_hash = serializers.CharField(
         read_only=True, help_text="The quote snapshot this step judges; send it back as `seen_hash`."
@@ -459,10 +462,8 @@ class ApprovalStepSerializer(serializers.ModelSerializer):
 
 class DecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
-    comment = serializers.CharField(
-        allow_blank=True, default="", help_text="Required to reject or request changes."
-    )
-    seen_hash = serializers.CharField(
+    comment = api.CharField(allow_blank=True, default="", help_text="Required to reject or request changes.")
+    seen_hash = api.CharField(
         max_length=64, help_text="The `snapshot_hash` of the step as you saw it; a changed deal is refused."
     )
 
@@ -471,7 +472,7 @@ class CloseSerializer(serializers.Serializer):
     won = serializers.BooleanField(help_text="True: won; false: lost.")
 
 
-class FlagSerializer(serializers.ModelSerializer):
+class FlagSerializer(api.ModelSerializer):
     deal_name = serializers.CharField(source="deal.name", read_only=True)
     assigned_to = serializers.CharField(source="assigned_to.username", read_only=True, allow_null=True)
     waived_by = serializers.CharField(source="waived_by.username", read_only=True, allow_null=True)
@@ -496,10 +497,10 @@ class FlagSerializer(serializers.ModelSerializer):
 
 
 class WaiveSerializer(serializers.Serializer):
-    waive_reason = serializers.CharField(help_text="Why the flag is waived; kept on the flag.")
+    waive_reason = api.CharField(help_text="Why the flag is waived; kept on the flag.")
 
 
-class JobRunSerializer(serializers.ModelSerializer):
+class JobRunSerializer(api.ModelSerializer):
     class Meta:
         model = JobRun
         fields = [

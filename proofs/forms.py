@@ -1,18 +1,20 @@
 """Forms only parse what a person typed; the services decide whether it is acceptable evidence.
 
-Field names are the services' argument names, so a refusal lands beside the field it names.
+Field names are the services' argument names, so a refusal lands beside the field it names. Text
+and number fields are `core.inputs`': no control characters, numbers in ASCII digits.
 """
 
 from __future__ import annotations
 
 from django import forms
 
+from core import inputs
 from proofs.models import NOTE_MAX_CHARS, ArtifactKind, MetricUnit, ProofArtifact, RequirementTemplate
 from proofs.validation import ALLOWED, MAX_FILE_BYTES
 
 
 def description_field() -> forms.CharField:
-    return forms.CharField(
+    return inputs.TextField(
         label="Description",
         required=False,
         max_length=NOTE_MAX_CHARS,
@@ -27,16 +29,16 @@ class FileArtifactForm(forms.Form):
 
 class LinkArtifactForm(forms.Form):
     # A plain field: the service names the exact problem with a link (scheme, form).
-    url = forms.CharField(label="Link", max_length=500, help_text="An http:// or https:// address.")
+    url = inputs.TextField(label="Link", max_length=500, help_text="An http:// or https:// address.")
     text = description_field()
 
 
 class MetricArtifactForm(forms.Form):
-    metric_value = forms.DecimalField(label="Value", max_digits=16, decimal_places=4)
+    metric_value = inputs.DecimalField(label="Value", max_digits=16, decimal_places=4)
     metric_unit = forms.ChoiceField(label="Unit", choices=MetricUnit.choices)
     period_start = forms.DateField(help_text="YYYY-MM-DD", widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.DateField(help_text="YYYY-MM-DD", widget=forms.DateInput(attrs={"type": "date"}))
-    source = forms.CharField(max_length=200, help_text="Where the figure comes from.")
+    source = inputs.TextField(max_length=200, help_text="Where the figure comes from.")
     text = description_field()
 
     def __init__(self, *args, requirement: RequirementTemplate, **kwargs):
@@ -48,7 +50,7 @@ class MetricArtifactForm(forms.Form):
 
 
 class NoteArtifactForm(forms.Form):
-    text = forms.CharField(label="Note", max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}))
+    text = inputs.TextField(label="Note", max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 FORMS: dict[str, type[forms.Form]] = {
@@ -69,6 +71,6 @@ class ReviewForm(forms.Form):
         choices=[(ProofArtifact.Status.ACCEPTED, "Accept"), (ProofArtifact.Status.REJECTED, "Reject")],
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(
+    comment = inputs.TextField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Required to reject."
     )

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core import api
 from deals.models import Deal
 from deals.serializers import CodeField
 from proofs.ingestion import KEY_MAX_CHARS, MAX_RECORDS
 from proofs.models import NOTE_MAX_CHARS, ArtifactKind, MetricUnit, ProofArtifact, RequirementTemplate
 
 
-class ArtifactSerializer(serializers.ModelSerializer):
+class ArtifactSerializer(api.ModelSerializer):
     requirement = serializers.SlugRelatedField(slug_field="code", read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
     reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, allow_null=True)
@@ -62,22 +63,20 @@ KIND_FIELDS = {
 class ArtifactSubmitSerializer(serializers.Serializer):
     """One artifact for one checklist item of one of your deals. A file goes as multipart/form-data."""
 
-    deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.none(), help_text="One of your deals.")
+    deal = api.PrimaryKeyRelatedField(queryset=Deal.objects.none(), help_text="One of your deals.")
     requirement = CodeField(
         queryset=RequirementTemplate.objects.filter(is_active=True),
         help_text="The checklist item, by its code (e.g. `audit-log-sample`).",
     )
     kind = serializers.ChoiceField(choices=ArtifactKind.choices)
     file = serializers.FileField(required=False, help_text="kind=file: PDF, PNG, JPEG, CSV or plain text.")
-    url = serializers.CharField(required=False, max_length=500, help_text="kind=link: an http(s) address.")
-    metric_value = serializers.DecimalField(max_digits=16, decimal_places=4, required=False)
+    url = api.CharField(required=False, max_length=500, help_text="kind=link: an http(s) address.")
+    metric_value = api.DecimalField(max_digits=16, decimal_places=4, required=False)
     metric_unit = serializers.ChoiceField(choices=MetricUnit.choices, required=False)
     period_start = serializers.DateField(required=False)
     period_end = serializers.DateField(required=False)
-    source = serializers.CharField(
-        required=False, max_length=200, help_text="kind=metric: where it comes from."
-    )
-    text = serializers.CharField(
+    source = api.CharField(required=False, max_length=200, help_text="kind=metric: where it comes from.")
+    text = api.CharField(
         required=False, allow_blank=True, max_length=NOTE_MAX_CHARS, help_text="The note, or a description."
     )
 
@@ -104,24 +103,22 @@ class ArtifactReviewSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(
         choices=[(ProofArtifact.Status.ACCEPTED, "Accept"), (ProofArtifact.Status.REJECTED, "Reject")]
     )
-    comment = serializers.CharField(allow_blank=True, default="", help_text="Required to reject.")
+    comment = api.CharField(allow_blank=True, default="", help_text="Required to reject.")
 
 
 class PerformedWorkRecordSerializer(serializers.Serializer):
     """One month of one work unit's performed work on one deal (documentation of the record shape)."""
 
-    deal = serializers.IntegerField(help_text="An approved or won deal you may see.")
+    deal = api.IntegerField(help_text="An approved or won deal you may see.")
     work_unit = serializers.CharField(help_text="The work unit's code; the deal's plan must price it.")
     period = serializers.RegexField(r"^\d{4}-\d{2}(-01)?$", help_text="The month: YYYY-MM or YYYY-MM-01.")
-    quantity = serializers.DecimalField(max_digits=16, decimal_places=4, min_value=0)
-    accepted = serializers.DecimalField(max_digits=16, decimal_places=4, min_value=0, help_text="≤ quantity.")
-    overridden = serializers.DecimalField(
-        max_digits=16, decimal_places=4, min_value=0, help_text="≤ quantity."
-    )
-    cost_model = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    cost_infra = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    cost_human_review = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    cost_support = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    quantity = api.DecimalField(max_digits=16, decimal_places=4, min_value=0)
+    accepted = api.DecimalField(max_digits=16, decimal_places=4, min_value=0, help_text="≤ quantity.")
+    overridden = api.DecimalField(max_digits=16, decimal_places=4, min_value=0, help_text="≤ quantity.")
+    cost_model = api.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    cost_infra = api.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    cost_human_review = api.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    cost_support = api.DecimalField(max_digits=14, decimal_places=2, min_value=0)
 
 
 class PerformedWorkBatchSerializer(serializers.Serializer):

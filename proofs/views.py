@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.inputs import parse_int
 from deals.advisor import advice_for
 from deals.models import Customer, Deal
 from deals.selectors import deals_visible_to
@@ -63,8 +64,11 @@ def seller_deal_list(request):
 
 def _submit(request, deal: Deal) -> tuple[int, str, forms.Form] | None:
     """Store the posted artifact (None) or return the form with its errors, to show in place."""
-    requirement = request.POST.get("requirement", "")
-    item = checklist_for(deal).item(int(requirement)) if requirement.isdigit() else None
+    try:
+        requirement_id = parse_int(request.POST.get("requirement", ""))
+    except ValueError:  # "²" or "١" name no item, though Python's int() reads them
+        requirement_id = None
+    item = checklist_for(deal).item(requirement_id) if requirement_id is not None else None
     kind = request.POST.get("kind", "")
     if item is None or kind not in item.requirement.kinds:
         raise ProofError({"requirement": "Choose an item of this deal's checklist and a kind it takes."})

@@ -3,6 +3,7 @@ deals made the way the product makes them, evidence, won deals and their perform
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -11,13 +12,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 from rest_framework.authtoken.models import Token
 
 from deals.lifecycle import freeze_snapshot
 from deals.models import Customer, Deal, DealCostLine, Team
 from deals.roles import DEAL_DESK, FINANCE, LEGAL, MANAGER, SELLER
 from deals.services import deal_create
-from demo.evidence import accept_demo_evidence, submit_demo_evidence
+from demo.evidence import accept_demo_evidence, pdf_bytes, submit_demo_evidence
 from pricing import services as pricing_services
 from pricing.engine.types import CostCategory
 from pricing.models import CostComponent, ModelRate, PriceComponent, PriceTier, PricingPlan, WorkUnit
@@ -29,8 +31,19 @@ from proofs.selectors import checklist_for
 PASSWORD = "a-long-test-password-42"
 # The chapter's example: 0.38 + 0.07 + 0.20 + 0.10 per task.
 CHAPTER_COSTS = {"model": D("0.38"), "infra": D("0.07"), "human_review": D("0.20"), "support": D("0.10")}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def image_bytes(format: str, size: tuple[int, int] = (4, 3)) -> bytes:
+    """A real picture: uploaded images are decoded in full before they are stored."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 40, 40)).save(out, format)
+    return out.getvalue()
+
+
+PNG = image_bytes("PNG")
+JPEG = image_bytes("JPEG")
+# A real one-page PDF (cross-reference table and all): uploaded PDFs are parsed before they are stored.
+PDF = pdf_bytes("Sample evidence")
 
 
 # Users

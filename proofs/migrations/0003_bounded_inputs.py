@@ -7,45 +7,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('proofs', '0002_seed_templates_and_permissions'),
+        ("proofs", "0002_seed_templates_and_permissions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='performedwork',
-            name='accepted',
-            field=models.DecimalField(decimal_places=4, help_text='Units that met the acceptance criterion.', max_digits=16, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))]),
+            model_name="performedwork",
+            name="accepted",
+            field=models.DecimalField(
+                decimal_places=4,
+                help_text="Units that met the acceptance criterion.",
+                max_digits=16,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='performedwork',
-            name='cost_human_review',
-            field=models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))]),
+            model_name="performedwork",
+            name="cost_human_review",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=14,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='performedwork',
-            name='cost_infra',
-            field=models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))]),
+            model_name="performedwork",
+            name="cost_infra",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=14,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='performedwork',
-            name='cost_model',
-            field=models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))]),
+            model_name="performedwork",
+            name="cost_model",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=14,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='performedwork',
-            name='cost_support',
-            field=models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))]),
+            model_name="performedwork",
+            name="cost_support",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=14,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='performedwork',
-            name='overridden',
-            field=models.DecimalField(decimal_places=4, help_text='Units a human overrode.', max_digits=16, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))]),
+            model_name="performedwork",
+            name="overridden",
+            field=models.DecimalField(
+                decimal_places=4,
+                help_text="Units a human overrode.",
+                max_digits=16,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='performedwork',
-            name='quantity',
-            field=models.DecimalField(decimal_places=4, max_digits=16, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))]),
+            model_name="performedwork",
+            name="quantity",
+            field=models.DecimalField(
+                decimal_places=4,
+                max_digits=16,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                ],
+            ),
         ),
     ]

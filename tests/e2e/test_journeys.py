@@ -21,11 +21,10 @@ from deals.flags import flags_evaluate
 from deals.lifecycle import submit
 from deals.models import Deal, Flag
 from tests.e2e.conftest import no_script_errors
-from tests.factories import CustomerFactory, UserFactory, make_deal, published_plan, team_of
+from tests.factories import PDF, CustomerFactory, UserFactory, make_deal, published_plan, team_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 CSV = b"ticket,closed,reopened_within_7_days\n1001,2026-10-03,no\n1002,2026-10-04,no\n"
 
 

@@ -12,7 +12,7 @@ from proofs import services
 from proofs.errors import ProofError
 from proofs.models import ProofArtifact
 from proofs.validation import MAX_FILE_BYTES
-from tests.factories import PDF, PNG, desk, make_deal, published_plan, requirement, seller, upload
+from tests.factories import JPEG, PDF, PNG, desk, make_deal, published_plan, requirement, seller, upload
 from tests.proofs.conftest import stored_files
 
 
@@ -72,7 +72,7 @@ class TestFiles:
         ("name", "content", "mime"),
         [
             ("sample.png", PNG, "image/png"),
-            ("photo.jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image/jpeg"),
+            ("photo.jpeg", JPEG, "image/jpeg"),
             ("log.csv", b"ticket,closed_at\n1,2026-03-01\n", "text/csv"),
             ("log.txt", "résumé of the run\n".encode(), "text/plain"),
         ],

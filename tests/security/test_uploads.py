@@ -10,11 +10,11 @@ from django.urls import reverse
 
 from proofs.models import ArtifactKind, ProofArtifact
 from proofs.selectors import checklist_for
+from tests.factories import PDF
 from tests.security.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 CSV = b"ticket,closed,reopened\n1001,2026-01-03,no\n1002,2026-01-04,no\n"
 
 
