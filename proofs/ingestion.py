@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
+from core.inputs import is_number
 from deals.models import Deal
 from deals.selectors import deals_visible_to
 from pricing.engine.types import CostCategory
@@ -97,8 +98,11 @@ def _decimal(value: Any, *, places: int, max_digits: int) -> Decimal:
     if isinstance(value, float):
         # A JSON number parsed as float: its repr is the literal as written.
         value = repr(value)
+    if isinstance(value, str) and not is_number(value):
+        # Decimal() would take "١٢", "1_000", " 5 " or "1e3"; a number here is ASCII digits.
+        raise ValueError(f"Enter a number in digits, like 1200 or 12.5, not {_short(value)}.")
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(str(value))
     except InvalidOperation:
         raise ValueError(f"Enter a number, not {_short(value)}.") from None
     if not number.is_finite():

@@ -255,3 +255,12 @@ def test_any_body_is_refused_with_field_errors_or_loaded_never_a_crash(deal, rec
         ingest_performed_work(key=key, records=records, actor=None)
     except ProofError as refused:
         assert refused.message_dict
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("written", ["١٢", "１２", "1_000", " 5 ", "1e3"])
+def test_a_quantity_not_written_in_ascii_digits_is_refused_naming_the_field(deal, written):
+    with pytest.raises(IngestError) as caught:
+        ingest_performed_work(key="k1", records=[record(deal, quantity=written)], actor=None)
+    assert list(caught.value.message_dict) == ["records[0].quantity"]
+    assert not PerformedWork.objects.exists()
