@@ -644,6 +644,7 @@ def verify(plan: dict, load: Load, timeline: dict, catch_up: float) -> list[str]
     connections.close_all()  # the database restarted since set-up: fresh connections
     from django.utils import timezone
 
+    from deals.jobs import silent_runs_close
     from deals.models import Deal, Decision, JobRun
     from proofs.models import IngestBatch, PerformedWork, ProofArtifact
 
@@ -781,11 +782,17 @@ def verify(plan: dict, load: Load, timeline: dict, catch_up: float) -> list[str]
         "is beyond what can be stored" in poison.quote_error and poison.net_monthly is None,
         f"jobs: the poison deal holds its reason and no figures ({poison.quote_error[:80]!r})",
     )
-    # A run of the 10 s sweep may be under way right now; one older than a minute is stuck.
+    # A run whose worker or database went away mid-run stays "running" until the sweep closes it
+    # (after 30 silent minutes in production; here after one, the run being minutes long).
+    closed = silent_runs_close(timeout=timedelta(minutes=1))
     stuck = JobRun.objects.filter(
         status=JobRun.Status.RUNNING, started_at__lt=timezone.now() - timedelta(minutes=1)
     )
-    check(not stuck.exists(), f"jobs: no job run left running ({list(stuck.values_list('job', flat=True))})")
+    check(
+        not stuck.exists(),
+        f"jobs: no job run left running once the sweep closed {closed} silent run(s)"
+        f" ({list(stuck.values_list('job', flat=True))} still running)",
+    )
     received = Counter(
         line.split("[", 2)[2].split("]")[0]
         for path in timeline["logs"].values()

@@ -142,18 +142,18 @@ def stale_sweep() -> int:
         return sum(recompute_recorded(run.pk, chunk) for chunk in chunks(ids))
 
 
-def silent_runs_close() -> int:
+def silent_runs_close(timeout: timedelta = SILENT_RUN_TIMEOUT) -> int:
     """Close as failed every run that reported nothing for longer than a run may stay silent (its
     worker died with it): no run stays "running" for ever. Its deals are still stale, so the sweep
     recomputes them."""
-    cutoff = timezone.now() - SILENT_RUN_TIMEOUT
+    cutoff = timezone.now() - timeout
     return JobRun.objects.filter(
         Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, started_at__lt=cutoff),
         status=JobRun.Status.RUNNING,
     ).update(
         status=JobRun.Status.FAILED,
         finished_at=timezone.now(),
-        error=Concat(F("error"), Value(f"no progress for {SILENT_RUN_TIMEOUT}; closed by the stale sweep\n")),
+        error=Concat(F("error"), Value(f"no progress for {timeout}; closed by the stale sweep\n")),
     )
 
 
