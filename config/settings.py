@@ -124,7 +124,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["core.api.JSONParser"],  # depth and control characters refused
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "core.api.FilterBackend",  # foreign keys filter by id: an unknown one lists nothing
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
@@ -150,7 +150,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v[0-9]",
     "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.document_errors"],
+    "GET_LIB_DOC_EXCLUDES": "core.api.library_doc_excludes",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.tighten_requests",
+        "core.api.branch_by_choice",
+        "core.api.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DealStatusEnum": "deals.models.Deal.Status",
         "ApprovalStepStatusEnum": "deals.models.ApprovalStep.Status",

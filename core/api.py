@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
+import django_filters.fields
+import django_filters.rest_framework
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.http import Http404
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from rest_framework import exceptions, pagination, parsers, permissions, serializers, throttling
 from rest_framework.settings import api_settings
 
@@ -30,6 +36,8 @@ from core.inputs import (
     is_number,
     without_null_validator,
 )
+from core.inputs import DecimalField as DecimalFormField
+from core.inputs import IntegerField as IntegerFormField
 
 NON_FIELD = "non_field_errors"
 
@@ -93,9 +101,34 @@ def field_errors(detail: Any, path: str = "") -> Iterator[tuple[str, list[str]]]
         yield path or NON_FIELD, [str(detail)]
 
 
+class Conflict(exceptions.ValidationError):
+    """A row with the same unique value already exists: the request is sound, the data refuses it."""
+
+    status_code = HTTPStatus.CONFLICT
+    default_code = "conflict"
+
+
+def codes_of(detail) -> Iterator[str]:
+    if isinstance(detail, dict):
+        for item in detail.values():
+            yield from codes_of(item)
+    elif isinstance(detail, list):
+        for item in detail:
+            yield from codes_of(item)
+    else:
+        yield getattr(detail, "code", "invalid")
+
+
+def is_uniqueness_conflict(exc: exceptions.ValidationError) -> bool:
+    codes = set(codes_of(exc.detail))
+    return bool(codes) and codes <= {"unique", "unique_together"}
+
+
 def error_code(exc: exceptions.APIException) -> str:
     if isinstance(exc, DomainAPIError):
         return exc.code
+    if isinstance(exc, Conflict):
+        return "conflict"
     if isinstance(exc, exceptions.ValidationError):
         return "invalid"
     return exc.default_code
@@ -113,6 +146,8 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         exc = exceptions.ParseError(str(exc))  # Django's limits on a form body, met while parsing it
+    if isinstance(exc, exceptions.ValidationError) and is_uniqueness_conflict(exc):
+        exc = Conflict(exc.detail)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -185,13 +220,19 @@ class JSONParser(parsers.JSONParser):
 
 
 class CharField(serializers.CharField):
-    """Text without control characters; at most `FREE_TEXT_MAX_CHARS` unless told otherwise."""
+    """Text without control characters; at most `FREE_TEXT_MAX_CHARS` unless told otherwise.
+    Only a JSON string is text: DRF would store the number 0 as "0"."""
 
     def __init__(self, **kwargs):
         if not kwargs.get("read_only"):
             kwargs.setdefault("max_length", FREE_TEXT_MAX_CHARS)
         super().__init__(**kwargs)
         self.validators = without_null_validator(self.validators)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class StrictNumberMixin:
@@ -213,7 +254,13 @@ class BigIntegerField(StrictNumberMixin, serializers.BigIntegerField):
 
 
 class DecimalField(StrictNumberMixin, serializers.DecimalField):
-    pass
+    """Money and ratios are decimal strings, as the schema says: a JSON number is refused, since
+    the decoder has already made it a float."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -235,9 +282,27 @@ STRICT_FIELDS = {
 }
 
 
-class ModelSerializer(serializers.ModelSerializer):
-    """The base of every model serializer: the model's text, numbers and keys through the fields
-    above (a TextField is free text, at most `FREE_TEXT_MAX_CHARS`)."""
+class RefuseUnknownFields:
+    """A request naming a field the operation does not have is refused, naming it: a misspelt
+    `rollback_path` silently ignored would look saved. The schema says the same
+    (`additionalProperties: false`, see `tighten_requests`)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = [name for name in data if name not in self.fields]
+            if unknown:
+                message = ["Not a field of this request."]
+                raise serializers.ValidationError(dict.fromkeys(unknown[:20], message))
+        return super().to_internal_value(data)
+
+
+class Serializer(RefuseUnknownFields, serializers.Serializer):
+    """The base of every serializer that reads a request body."""
+
+
+class ModelSerializer(RefuseUnknownFields, serializers.ModelSerializer):
+    """The base of every model serializer: unknown fields refused, and the model's text, numbers
+    and keys through the fields above (a TextField is free text, at most `FREE_TEXT_MAX_CHARS`)."""
 
     serializer_field_mapping = {
         model_field: STRICT_FIELDS.get(field, field)
@@ -247,8 +312,105 @@ class ModelSerializer(serializers.ModelSerializer):
 
 
 class Pagination(pagination.PageNumberPagination):
+    """Pages of 50 by default; `page_size` from 1 to 500, anything else refused (DRF would fall
+    back to the default without a word)."""
+
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not (is_number(raw) and "." not in raw and int(raw) >= 1):
+            raise exceptions.NotFound("No such page: pages are numbered from 1.")
+        return raw
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        size = int(raw) if is_number(raw) and "." not in raw else 0
+        if not 1 <= size <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            "page": {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
+
+
+class IdFilter(django_filters.Filter):
+    """A related row by its id, in ASCII digits. An id that matches nothing (missing, or a row
+    the caller may not see) lists nothing, as any filter value would; it is not an error."""
+
+    field_class = IntegerFormField
+
+
+class DecimalFilter(django_filters.Filter):
+    """A figure to compare with, as a decimal string (`0.55`, `-1200`): up to 12 digits before
+    the point and 12 after, far past any figure stored (`DECIMAL_FILTER_PATTERN`)."""
+
+    field_class = DecimalFormField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, max_digits=24, decimal_places=12, **kwargs)
+
+
+DECIMAL_FILTER_PATTERN = r"^[+-]?0*[0-9]{1,12}(?:\.[0-9]{1,12})?$"
+
+
+class StrictDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date and time; given but empty is refused, as the schema's format says."""
+
+    def to_python(self, value):
+        if value == "":
+            raise DjangoValidationError("Give a date and time, e.g. 2026-11-30T09:00:00Z.", code="invalid")
+        return super().to_python(value)
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = StrictDateTimeField
+
+
+class TrueOrFalseField(forms.Field):
+    """`true` or `false`; Django's yes/no field reads anything else as "no filter" without a word."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value not in ("true", "false"):
+            raise DjangoValidationError("Write true or false.", code="invalid")
+        return value == "true"
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = TrueOrFalseField
+
+
+class FilterSet(django_filters.rest_framework.FilterSet):
+    """Every foreign key in `filterset_fields` filters by id through `IdFilter`; a yes/no field
+    takes `true` or `false` and nothing else."""
+
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        if field.many_to_one and lookup_type == "exact":
+            return IdFilter, {}
+        if isinstance(field, models.BooleanField) and lookup_type == "exact":
+            return BooleanFilter, {}
+        return super().filter_for_lookup(field, lookup_type)
+
+
+class FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
+    filterset_base = FilterSet
 
 
 class RateFromSettings:
@@ -282,6 +444,144 @@ class ActionPermissions(permissions.BasePermission):
         return needed is not None and request.user.has_perms(needed)
 
 
+# Schema: the request schemas say exactly what the fields above accept, so that a client
+# generating requests from the schema (schemathesis in CI) finds the two in agreement.
+
+# Text as `CharField` takes it, in ECMA syntax: no control character but tab and new lines,
+# and, where blank is refused, at least one character that is not white space.
+TEXT_CHARACTER = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f]"
+TEXT_PATTERN = f"^{TEXT_CHARACTER}+$"  # blank, where allowed, is the schema's other branch
+NON_BLANK_TEXT_PATTERN = rf"^{TEXT_CHARACTER}*[^\s\u0000-\u001f]{TEXT_CHARACTER}*$"
+
+
+class CharFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = CharField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request" and schema.get("type") == "string" and not self.target.read_only:
+            schema.setdefault("pattern", TEXT_PATTERN if self.target.allow_blank else NON_BLANK_TEXT_PATTERN)
+        return schema
+
+
+def rejects(validator, value) -> bool:
+    try:
+        validator(value)
+    except DjangoValidationError:
+        return True
+    return False
+
+
+def decimal_pattern(field: serializers.DecimalField) -> str:
+    """`[sign]digits[.digits]` within the field's digits and bounds. An upper bound of a power
+    of ten (the catalog's limits) is written exactly; the lower is 0 or unbounded."""
+    non_negative = (field.min_value is not None and field.min_value >= 0) or any(
+        rejects(validator, Decimal(-1)) for validator in field.validators
+    )
+    places = field.decimal_places
+    fraction = rf"(?:\.[0-9]{{1,{places}}})?" if places else ""
+    whole = f"[0-9]{{1,{field.max_whole_digits}}}{fraction}"
+    bounds = [field.max_value] + [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+    upper = min((Decimal(b) for b in bounds if b is not None), default=None)
+    if upper is not None and upper > 1 and upper == Decimal(10) ** (len(str(int(upper))) - 1):
+        zeros = len(str(int(upper))) - 1
+        exact = rf"1{'0' * zeros}(?:\.0{{1,{places}}})?" if places else f"1{'0' * zeros}"
+        whole = f"(?:[0-9]{{1,{zeros}}}{fraction}|{exact})"
+    return f"^{'' if non_negative else '-?'}0*{whole}$"
+
+
+class DecimalFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = DecimalField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request" and schema.get("type") == "string":
+            schema["pattern"] = decimal_pattern(self.target)
+        return schema
+
+
+class ChoiceDependentSerializer(Serializer):
+    """A body whose choice (`choice_field`) decides which other fields it needs, e.g. a rejection
+    says why and a link artifact has its address. The server refuses what is missing; the schema
+    says it with one alternative per set of needs (`ChoiceDependentSchema`, `branch_by_choice`)."""
+
+    choice_field: str
+    required_by_choice: dict[str, tuple[str, ...]]
+
+
+class ChoiceDependentSchema(OpenApiSerializerExtension):
+    target_class = ChoiceDependentSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            needs = {str(choice): list(fields) for choice, fields in self.target.required_by_choice.items()}
+            schema[CHOICE_DEPENDENT] = {"field": self.target.choice_field, "needs": needs}
+        return schema
+
+
+CHOICE_DEPENDENT = "x-required-by-choice"
+
+
+def required_text(schema: dict) -> dict:
+    """A text property as a required one: the non-blank alternative, with at least one character
+    that is not white space."""
+    text = dict(schema["oneOf"][0]) if "oneOf" in schema else dict(schema)
+    text.pop("default", None)
+    if "description" in schema:
+        text["description"] = schema["description"]
+    if text.get("pattern") in (TEXT_PATTERN, None) and text.get("type") == "string" and "format" not in text:
+        text["pattern"] = NON_BLANK_TEXT_PATTERN
+        text["minLength"] = max(1, text.get("minLength", 0))
+    return text
+
+
+def branch_by_choice(result, generator, request, public):
+    """drf-spectacular hook, after the enums are named: a `ChoiceDependentSerializer`'s body as
+    one alternative per set of fields its choices need, each choice's value inline."""
+    for schema in result.get("components", {}).get("schemas", {}).values():
+        spec = schema.pop(CHOICE_DEPENDENT, None)
+        if spec is None:
+            continue
+        field = spec["field"]
+        properties = schema["properties"]
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for choice in resolve_enum(result, properties[field]):
+            groups.setdefault(tuple(spec["needs"].get(choice, ())), []).append(choice)
+        branches = []
+        for needs, group in groups.items():
+            if not set(needs) <= set(properties):
+                continue  # a choice this body cannot carry (a file in JSON)
+            branch_properties = dict(properties)
+            branch_properties[field] = {"type": "string", "enum": group}
+            for name in needs:
+                branch_properties[name] = required_text(properties[name])
+            required = sorted(set(schema.get("required", [])) | set(needs))
+            branches.append(
+                {
+                    "type": "object",
+                    "properties": branch_properties,
+                    "required": required,
+                    "additionalProperties": False,
+                }
+            )
+        for key in ("type", "properties", "required", "additionalProperties"):
+            schema.pop(key, None)
+        schema["oneOf"] = branches
+    return result
+
+
+def resolve_enum(result: dict, schema: dict) -> list:
+    if "$ref" in schema:
+        schema = result["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if "allOf" in schema:
+        return resolve_enum(result, schema["allOf"][0])
+    return list(schema.get("enum", []))
+
+
 def error_status_codes(path: str, method: str, operation: dict) -> set[int]:
     """The 4xx answers any operation of this kind can give."""
     codes = {401, 403, 406, 429}
@@ -291,9 +591,38 @@ def error_status_codes(path: str, method: str, operation: dict) -> set[int]:
         codes.add(400)
     if "{" in path or is_list:
         codes.add(404)
+    if method != "get":
+        codes.add(409)  # what the data refuses: a closed deal, a decided step, a taken unique value
     if has_body:
         codes.add(415)
     return codes
+
+
+def tighten_requests(result, generator, request, public):
+    """drf-spectacular hook: the schema of a request as strict as the server is. A body holds
+    only the fields it lists (`RefuseUnknownFields`), a body described by alternatives is
+    required, and a text query parameter holds no NUL (Django's forms refuse it)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, schema in schemas.items():
+        if name.endswith("Request") and schema.get("type") == "object":
+            schema["additionalProperties"] = False
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                # `ordering` takes any text: a field it does not know is left out, as DRF does.
+                is_text = parameter["in"] == "query" and schema.get("type") == "string"
+                is_text = is_text and parameter["name"] != "ordering"
+                if is_text and schema.get("format") == "decimal":  # `DecimalFilter`: any size
+                    schema.pop("nullable", None)
+                    schema["pattern"] = DECIMAL_FILTER_PATTERN
+                if is_text and not {"enum", "format", "pattern"} & set(schema):
+                    schema["pattern"] = "^[^\\u0000]*$"
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                ref = content.get("schema", {}).get("$ref", "")
+                if "oneOf" in schemas.get(ref.rsplit("/", 1)[-1], {}):
+                    operation["requestBody"]["required"] = True
+    return result
 
 
 def document_errors(result, generator, request, public):
@@ -314,3 +643,12 @@ def document_errors(result, generator, request, public):
                     response["content"] = error
             operation["responses"] = dict(sorted(responses.items()))
     return result
+
+
+def library_doc_excludes() -> list[type]:
+    """drf-spectacular: the docstrings of this module's base classes describe the bases, not an
+    operation's body; a serializer without a docstring of its own gets no description."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    bases = [ModelSerializer, Serializer, RefuseUnknownFields, ChoiceDependentSerializer]
+    return [*get_lib_doc_excludes(), *bases]

@@ -12,6 +12,8 @@ STATUS_BY_CODE = {
     "stale": HTTPStatus.CONFLICT,
     "invalid_transition": HTTPStatus.CONFLICT,
     "conflict": HTTPStatus.CONFLICT,
+    # The deal's gates do not hold yet (evidence, cost lines...): its state, not the request.
+    "not_ready": HTTPStatus.CONFLICT,
 }
 
 

@@ -9,7 +9,6 @@ a service. A service's refusal (`DomainError`) becomes the matching 4xx in `core
 from __future__ import annotations
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.db.models import F
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -17,6 +16,7 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from core import api
 from core.api import ActionPermissions
 from deals import approvals, flags, lifecycle
 from deals.models import ApprovalStep, Customer, Deal, Flag, JobRun
@@ -129,19 +129,12 @@ class PlanVersionViewSet(ReadOnlyViewSet):
     ordering_fields = ["number", "published_at"]
 
 
-class DealFilter(django_filters.FilterSet):
+class DealFilter(api.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Deal.Status.choices)
-    plan = django_filters.ModelChoiceFilter(
-        field_name="plan_version__plan", queryset=PricingPlan.objects.all()
-    )
-    owner = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.all())
-    gross_margin_below = django_filters.NumberFilter(
-        field_name="gross_margin", lookup_expr="lt", max_digits=7, decimal_places=4
-    )
-    net_monthly_min = django_filters.NumberFilter(
-        field_name="net_monthly", lookup_expr="gte", max_digits=14, decimal_places=2
-    )
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    plan = api.IdFilter(field_name="plan_version__plan")
+    gross_margin_below = api.DecimalFilter(field_name="gross_margin", lookup_expr="lt")
+    net_monthly_min = api.DecimalFilter(field_name="net_monthly", lookup_expr="gte")
+    updated_after = api.DateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Deal
@@ -265,7 +258,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(QuoteResultSerializer(result).data)
 
 
-class ApprovalStepFilter(django_filters.FilterSet):
+class ApprovalStepFilter(api.FilterSet):
     group = django_filters.CharFilter(field_name="group__name")
 
     class Meta:

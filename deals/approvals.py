@@ -135,7 +135,7 @@ def decide(*, step_id: int, actor, outcome: str, comment: str = "", seen_hash: s
     if outcome == Decision.Outcome.APPROVE and is_last:
         failures = gate_failures(extensions.approval_gates, deal)
         if failures:
-            raise DomainError(failures)
+            raise DomainError(failures, code="not_ready")
 
     try:
         with transaction.atomic():

@@ -267,7 +267,8 @@ def flag_waive(*, flag_id: int, actor, waive_reason: str) -> Flag:
         raise DomainError({"waive_reason": "Say why the flag is waived: a reason is required."})
     if flag.status != S.OPEN:
         raise DomainError(
-            {"flag": f"This flag is {flag.get_status_display().lower()}; only an open flag can be waived."}
+            {"flag": f"This flag is {flag.get_status_display().lower()}; only an open flag can be waived."},
+            code="invalid_transition",
         )
     deal = Deal.objects.only("id", "revision", *WAIVED_FIGURE.values()).get(pk=flag.deal_id)
     flag.status = S.WAIVED
@@ -293,7 +294,9 @@ def flag_assign(*, flag_id: int, actor, assignee_id: int | None) -> Flag:
     """Give a live flag to a member of the manager's team (or take it back with None)."""
     flag = managed_flag(actor, flag_id)
     if flag.status == S.RESOLVED:
-        raise DomainError({"flag": "This flag is resolved; there is nothing left to assign."})
+        raise DomainError(
+            {"flag": "This flag is resolved; there is nothing left to assign."}, code="invalid_transition"
+        )
     assignee = None
     if assignee_id is not None:
         assignee = team_of(actor).filter(pk=assignee_id).first()

@@ -115,7 +115,8 @@ def submit(*, deal_id: int, actor) -> Deal:
     if not can_act_as_owner(deal, actor):
         raise DomainError({"owner": "Only the deal's owner submits it."}, code="forbidden")
     if deal.status not in EDITABLE_STATES:
-        raise DomainError({"status": f"A {deal.get_status_display().lower()} deal cannot be submitted."})
+        state = deal.get_status_display().lower()
+        raise DomainError({"status": f"A {state} deal cannot be submitted."}, code="invalid_transition")
     gaps = readiness_gaps(deal, missing_cost_lines([deal])[deal.pk])
     gaps.update(gate_failures(submission_gates, deal))
     if gaps:

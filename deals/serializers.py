@@ -170,7 +170,18 @@ def plan_version_queryset():
 VOLUME_CV = DealVolume._meta.get_field("cv").default
 
 
-class DealVolumeSerializer(api.ModelSerializer):
+class RowSerializer(api.ModelSerializer):
+    """A volume or cost line: sent rows replace the deal's, so even in a PATCH (where DRF lets
+    every field be left out, nested ones included) a row has all its required fields."""
+
+    def validate(self, attrs):
+        missing = [name for name, field in self.fields.items() if field.required and name not in attrs]
+        if missing:
+            raise serializers.ValidationError(dict.fromkeys(missing, ["This field is required."]))
+        return attrs
+
+
+class DealVolumeSerializer(RowSerializer):
     work_unit = CodeField(queryset=WorkUnit.objects.all())
 
     class Meta:
@@ -179,7 +190,7 @@ class DealVolumeSerializer(api.ModelSerializer):
         extra_kwargs = {"cv": {"default": VOLUME_CV}}
 
 
-class DealCostLineSerializer(api.ModelSerializer):
+class DealCostLineSerializer(RowSerializer):
     work_unit = CodeField(queryset=WorkUnit.objects.all())
 
     class Meta:
@@ -301,16 +312,17 @@ class DealWriteSerializer(PricedFieldsSerializer):
         return blank_to_none(value)
 
 
-class QuotePreviewSerializer(PricedFieldsSerializer):
-    """A draft's price-affecting fields; the figures come back, nothing is saved."""
+class QuotePreviewSerializer(DealWriteSerializer):
+    """A draft's price-affecting fields; the figures come back, nothing is saved. The body of a
+    deal to create is accepted as it is: its other fields are optional and do not change the quote."""
 
-    class Meta:
-        model = Deal
-        fields = ["plan_version", *sorted(PRICE_FIELDS - {"plan_version"}), "volumes", "cost_lines"]
+    class Meta(DealWriteSerializer.Meta):
         extra_kwargs = {
             "currency": {"help_text": "Defaults to the plan's currency."},
             # Read with its prices, which the quote needs anyway.
             "plan_version": {"queryset": plan_version_queryset()},
+            "name": {"required": False},
+            "customer": {"required": False},
         }
 
     def validate_plan_version(self, version):
@@ -460,7 +472,13 @@ class ApprovalStepSerializer(api.ModelSerializer):
         read_only_fields = fields
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(api.ChoiceDependentSerializer):
+    choice_field = "outcome"
+    required_by_choice = {
+        Decision.Outcome.REJECT: ("comment",),
+        Decision.Outcome.REQUEST_CHANGES: ("comment",),
+    }
+
     outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
     comment = api.CharField(allow_blank=True, default="", help_text="Required to reject or request changes.")
     seen_hash = api.CharField(
@@ -468,7 +486,7 @@ class DecideSerializer(serializers.Serializer):
     )
 
 
-class CloseSerializer(serializers.Serializer):
+class CloseSerializer(api.Serializer):
     won = serializers.BooleanField(help_text="True: won; false: lost.")
 
 
@@ -496,7 +514,7 @@ class FlagSerializer(api.ModelSerializer):
         read_only_fields = fields
 
 
-class WaiveSerializer(serializers.Serializer):
+class WaiveSerializer(api.Serializer):
     waive_reason = api.CharField(help_text="Why the flag is waived; kept on the flag.")
 
 

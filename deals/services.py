@@ -144,7 +144,7 @@ def deal_delete(*, deal_id: int, actor) -> None:
     if not can_act_as_owner(deal, actor):
         raise DomainError({"owner": "Only the deal's owner deletes it."}, code="forbidden")
     if deal.status != Deal.Status.DRAFT:
-        raise DomainError({"status": "Only a draft deal can be deleted."})
+        raise DomainError({"status": "Only a draft deal can be deleted."}, code="invalid_transition")
     audit_change(
         actor=actor,
         instance=deal,
@@ -241,7 +241,8 @@ def deal_update(
     if not can_act_as_owner(deal, actor):
         raise DomainError({"owner": "Only the deal's owner edits it."}, code="forbidden")
     if deal.status in CLOSED_STATES:
-        raise DomainError({"status": f"A {deal.get_status_display().lower()} deal can no longer be edited."})
+        state = deal.get_status_display().lower()
+        raise DomainError({"status": f"A {state} deal can no longer be edited."}, code="invalid_transition")
     unknown = set(fields) - DEAL_FIELDS
     if unknown:
         raise DomainError(dict.fromkeys(sorted(unknown), "Not an editable deal field."))

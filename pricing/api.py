@@ -6,12 +6,13 @@ from __future__ import annotations
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from core import api
 from core.api import ActionPermissions
 from pricing import services
 from pricing.models import CostComponent, ModelRate, WorkUnit
 
 
-class ModelRateSerializer(serializers.ModelSerializer):
+class ModelRateSerializer(api.ModelSerializer):
     deals_marked_stale = serializers.SerializerMethodField()
 
     class Meta:
@@ -31,7 +32,7 @@ class ModelRateSerializer(serializers.ModelSerializer):
         return self.context.get("deals_marked_stale")
 
 
-class CostComponentSerializer(serializers.ModelSerializer):
+class CostComponentSerializer(api.ModelSerializer):
     work_unit = serializers.SlugRelatedField(slug_field="code", queryset=WorkUnit.objects.all())
     deals_marked_stale = serializers.SerializerMethodField()
 

@@ -52,7 +52,8 @@ def plan_version_publish(*, actor, version: PlanVersion) -> PlanVersion:
     """Freeze a draft version and supersede the plan's published one."""
     version = PlanVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != PlanVersion.Status.DRAFT:
-        raise DomainError({"status": f"Only a draft can be published; this version is {version.status}."})
+        message = f"Only a draft can be published; this version is {version.status}."
+        raise DomainError({"status": message}, code="invalid_transition")
     before = row_values(version)
     plan_version_check(version)
     PlanVersion.objects.filter(plan=version.plan, status=PlanVersion.Status.PUBLISHED).update(

@@ -16,16 +16,18 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import api
 from core.api import ActionPermissions, JSONParser
 from deals.selectors import deals_visible_to
 from proofs import services
-from proofs.ingestion import ingest_performed_work
+from proofs.ingestion import KEY_MAX_CHARS, ingest_performed_work
 from proofs.models import ArtifactKind, ProofArtifact
 from proofs.selectors import artifacts_visible_to
 from proofs.serializers import (
     ArtifactReviewSerializer,
     ArtifactSerializer,
-    ArtifactSubmitSerializer,
+    ArtifactSubmitJSONSerializer,
+    ArtifactUploadSerializer,
     IngestResultSerializer,
     PerformedWorkBatchSerializer,
 )
@@ -38,7 +40,7 @@ SUBMIT = {
 }
 
 
-class ArtifactFilter(django_filters.FilterSet):
+class ArtifactFilter(api.FilterSet):
     requirement = django_filters.CharFilter(field_name="requirement__code")
 
     class Meta:
@@ -68,11 +70,19 @@ class ArtifactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "requirement", "submitted_by", "reviewed_by"
         )
 
-    @extend_schema(request=ArtifactSubmitSerializer, responses={201: ArtifactSerializer})
+    @extend_schema(
+        request={
+            "multipart/form-data": ArtifactUploadSerializer,
+            "application/json": ArtifactSubmitJSONSerializer,
+        },
+        responses={201: ArtifactSerializer},
+    )
     def create(self, request):
         """Submit an artifact for a checklist item; it becomes the item's current one, the
         earlier one stays in its history. A file is checked by size and by content."""
-        serializer = ArtifactSubmitSerializer(data=request.data, deals=deals_visible_to(request.user))
+        is_json = request.content_type.startswith("application/json")
+        submission = ArtifactSubmitJSONSerializer if is_json else ArtifactUploadSerializer
+        serializer = submission(data=request.data, deals=deals_visible_to(request.user))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         artifact = SUBMIT[data["kind"]](
@@ -123,6 +133,8 @@ class PerformedWorkIngestView(APIView):
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
                 required=True,
+                # What the service takes, once HTTP has trimmed the value's ends.
+                pattern=rf"^[!-~](?:[ -~]{{0,{KEY_MAX_CHARS - 2}}}[!-~])?$",
                 description="One key per batch. The same key and body again returns the first "
                 "result and writes nothing; the same key with another body is a 409.",
             )

@@ -300,8 +300,10 @@ def ingest_performed_work(*, key: str, records: list[Any], actor) -> IngestResul
     if actor is not None and not actor.has_perm("proofs.add_performedwork"):
         raise ProofError({"__all__": "You may not load performed work."}, code="forbidden")
     key = key.strip() if isinstance(key, str) else ""
-    if not key or len(key) > KEY_MAX_CHARS or not key.isprintable():
-        raise ProofError({"key": f"Give an idempotency key of 1 to {KEY_MAX_CHARS} printable characters."})
+    if not key or len(key) > KEY_MAX_CHARS or not (key.isascii() and key.isprintable()):
+        raise ProofError(
+            {"key": f"Give an idempotency key of 1 to {KEY_MAX_CHARS} printable ASCII characters."}
+        )
     if not isinstance(records, list) or not records:
         raise ProofError({"records": "Send a non-empty list of records."})
     if len(records) > MAX_RECORDS:

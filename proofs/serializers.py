@@ -60,8 +60,8 @@ KIND_FIELDS = {
 }
 
 
-class ArtifactSubmitSerializer(serializers.Serializer):
-    """One artifact for one checklist item of one of your deals. A file goes as multipart/form-data."""
+class ArtifactSubmitSerializer(api.Serializer):
+    """One artifact for one checklist item of one of your deals."""
 
     deal = api.PrimaryKeyRelatedField(queryset=Deal.objects.none(), help_text="One of your deals.")
     requirement = CodeField(
@@ -99,14 +99,33 @@ class ArtifactSubmitSerializer(serializers.Serializer):
         return {name: data[name] for name in KIND_FIELDS[data["kind"]]} | {"text": data.get("text", "")}
 
 
-class ArtifactReviewSerializer(serializers.Serializer):
+class ArtifactUploadSerializer(ArtifactSubmitSerializer):
+    """A file for one checklist item of one of your deals, as multipart/form-data."""
+
+    kind = serializers.ChoiceField(choices=[(ArtifactKind.FILE, ArtifactKind.FILE.label)])
+    file = serializers.FileField(help_text="PDF, PNG, JPEG, CSV or plain text.")
+
+
+class ArtifactSubmitJSONSerializer(api.ChoiceDependentSerializer, ArtifactSubmitSerializer):
+    """A link, a metric or a note for one checklist item of one of your deals, as JSON."""
+
+    file = None
+    kind = serializers.ChoiceField(choices=[c for c in ArtifactKind.choices if c[0] != ArtifactKind.FILE])
+    choice_field = "kind"
+    required_by_choice = {kind: fields for kind, fields in KIND_FIELDS.items() if kind != ArtifactKind.FILE}
+
+
+class ArtifactReviewSerializer(api.ChoiceDependentSerializer):
+    choice_field = "outcome"
+    required_by_choice = {ProofArtifact.Status.REJECTED: ("comment",)}
+
     outcome = serializers.ChoiceField(
         choices=[(ProofArtifact.Status.ACCEPTED, "Accept"), (ProofArtifact.Status.REJECTED, "Reject")]
     )
     comment = api.CharField(allow_blank=True, default="", help_text="Required to reject.")
 
 
-class PerformedWorkRecordSerializer(serializers.Serializer):
+class PerformedWorkRecordSerializer(api.Serializer):
     """One month of one work unit's performed work on one deal (documentation of the record shape)."""
 
     deal = api.IntegerField(help_text="An approved or won deal you may see.")
@@ -121,11 +140,13 @@ class PerformedWorkRecordSerializer(serializers.Serializer):
     cost_support = api.DecimalField(max_digits=14, decimal_places=2, min_value=0)
 
 
-class PerformedWorkBatchSerializer(serializers.Serializer):
+class PerformedWorkBatchSerializer(api.Serializer):
     """Validated whole by `proofs.ingestion`: any bad record refuses the batch, naming
     `records[index].field` for every error."""
 
-    records = PerformedWorkRecordSerializer(many=True, min_length=1, max_length=MAX_RECORDS)
+    records = serializers.ListField(
+        child=PerformedWorkRecordSerializer(), min_length=1, max_length=MAX_RECORDS
+    )
 
 
 class IngestResultSerializer(serializers.Serializer):

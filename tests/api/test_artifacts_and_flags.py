@@ -65,9 +65,21 @@ def test_a_link_must_be_http(world):
 
 def test_a_kind_needs_its_own_fields(world):
     response = world.client("seller").post(
+        URL, {"deal": world.draft.pk, "requirement": "audit-log-sample", "kind": "file"}, format="multipart"
+    )
+    assert response.json()["errors"] == {"file": ["No file was submitted."]}
+    response = world.client("seller").post(
+        URL, {"deal": world.draft.pk, "requirement": "audit-log-sample", "kind": "link"}, format="json"
+    )
+    assert response.json()["errors"] == {"url": ["Required for a link artifact."]}
+
+
+def test_a_file_goes_as_multipart_not_json(world):
+    response = world.client("seller").post(
         URL, {"deal": world.draft.pk, "requirement": "audit-log-sample", "kind": "file"}, format="json"
     )
-    assert response.json()["errors"] == {"file": ["Required for a file artifact."]}
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["kind"]
 
 
 def test_a_kind_the_item_does_not_take_is_refused_by_the_service(world):

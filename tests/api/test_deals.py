@@ -157,7 +157,7 @@ def test_submit_refuses_with_every_reason_listed(world):
     )
     DealCostLine.objects.filter(deal=deal, category="support").delete()
     response = world.client("seller").post(f"/api/v1/deals/{deal.pk}/submit/")
-    assert response.status_code == 400
+    assert response.status_code == 409  # the deal's state refuses it, not the request
     body = response.json()
     assert body["code"] == "not_ready"
     assert set(body["errors"]) == {"cost_lines", "rollback_path", "evidence"}

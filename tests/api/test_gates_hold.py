@@ -21,7 +21,7 @@ def test_clearing_the_rollback_path_of_a_submitted_deal_sends_it_back_to_draft(w
     assert reason_back_to_draft(world.submitted) == "judged input changed: rollback_path"
     # ... and it cannot go back without one.
     response = world.client("seller").post(f"/api/v1/deals/{world.submitted.pk}/submit/")
-    assert response.status_code == 400
+    assert (response.status_code, response.json()["code"]) == (409, "not_ready")
     assert "rollback_path" in response.json()["errors"]
 
 

@@ -252,11 +252,20 @@ def test_a_metric_not_in_ascii_digits_on_the_seller_page(world):  # noqa: F811
 
 def test_plain_numbers_still_work(world):  # noqa: F811
     response = world.client("seller").post(
-        "/api/v1/deals/", deal_body(world, seats="+4", discount_pct=7.5, term_months=12), format="json"
+        "/api/v1/deals/", deal_body(world, seats="+4", discount_pct="7.5", term_months=12), format="json"
     )
     assert response.status_code == 201, response.content
     deal = Deal.objects.get(pk=response.json()["id"])
     assert (deal.seats, deal.discount_pct, deal.term_months) == (4, D("7.5"), 12)
+
+
+def test_money_as_a_json_number_is_refused_naming_the_field(world, unchanged):  # noqa: F811
+    """The decoder makes 1234567890.123456789 a float before any field sees it; as a string
+    nothing is lost. The schema says decimal strings, and so does the server."""
+    response = world.client("seller").post(
+        "/api/v1/deals/", deal_body(world, fixed_monthly_cost=1234567.123456789), format="json"
+    )
+    refused_by_api(response, "fixed_monthly_cost")
 
 
 # Free text over 10,000 characters
