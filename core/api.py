@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator, Mapping
+from datetime import UTC
 from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
@@ -348,18 +349,36 @@ class Pagination(pagination.PageNumberPagination):
         return parameters
 
 
+class GivenNotEmpty:
+    """A filter field: a value given empty (`?deal=`) is refused like any other that is not of
+    the type the schema says; a parameter left out does not filter."""
+
+    def to_python(self, value):
+        if value == "":
+            raise DjangoValidationError(self.empty_message, code="invalid")
+        return super().to_python(value)
+
+
+class IdField(GivenNotEmpty, IntegerFormField):
+    empty_message = "Give an id."
+
+
 class IdFilter(django_filters.Filter):
     """A related row by its id, in ASCII digits. An id that matches nothing (missing, or a row
     the caller may not see) lists nothing, as any filter value would; it is not an error."""
 
-    field_class = IntegerFormField
+    field_class = IdField
+
+
+class FigureField(GivenNotEmpty, DecimalFormField):
+    empty_message = "Give a number."
 
 
 class DecimalFilter(django_filters.Filter):
     """A figure to compare with, as a decimal string (`0.55`, `-1200`): up to 12 digits before
     the point and 12 after, far past any figure stored (`DECIMAL_FILTER_PATTERN`)."""
 
-    field_class = DecimalFormField
+    field_class = FigureField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, max_digits=24, decimal_places=12, **kwargs)
@@ -368,24 +387,32 @@ class DecimalFilter(django_filters.Filter):
 DECIMAL_FILTER_PATTERN = r"^[+-]?0*[0-9]{1,12}(?:\.[0-9]{1,12})?$"
 
 
-class StrictDateTimeField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 date and time; given but empty is refused, as the schema's format says."""
+class MomentField(GivenNotEmpty, django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date and time, compared in UTC: PostgreSQL refuses an offset past ±15:59,
+    which ISO 8601 and Python allow."""
+
+    empty_message = "Give a date and time, e.g. 2026-11-30T09:00:00Z."
 
     def to_python(self, value):
-        if value == "":
-            raise DjangoValidationError("Give a date and time, e.g. 2026-11-30T09:00:00Z.", code="invalid")
-        return super().to_python(value)
+        moment = super().to_python(value)
+        try:
+            return moment.astimezone(UTC) if moment else moment
+        except OverflowError:
+            raise DjangoValidationError("That moment is out of range.", code="invalid") from None
 
 
 class DateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = StrictDateTimeField
+    field_class = MomentField
 
 
-class TrueOrFalseField(forms.Field):
+class TrueOrFalseField(GivenNotEmpty, forms.Field):
     """`true` or `false`; Django's yes/no field reads anything else as "no filter" without a word."""
 
+    empty_message = "Write true or false."
+
     def to_python(self, value):
-        if value in (None, ""):
+        value = super().to_python(value)
+        if value is None:
             return None
         if value not in ("true", "false"):
             raise DjangoValidationError("Write true or false.", code="invalid")

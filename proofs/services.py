@@ -48,14 +48,17 @@ def _open_item(*, deal_id: int, requirement_id: int, actor, kind: str) -> tuple[
         raise ProofError({"deal": "Only the deal's owner submits its evidence."}, code="forbidden")
     if deal.status not in EVIDENCE_OPEN_STATES:
         raise ProofError(
-            {"deal": f"The deal is {deal.get_status_display().lower()}; its evidence can no longer change."}
+            {"deal": f"The deal is {deal.get_status_display().lower()}; its evidence can no longer change."},
+            code="invalid_transition",
         )
     item = checklist_for(deal).item(requirement_id)
     if item is None:
         raise ProofError({"requirement": "This deal's checklist does not ask for that item."})
     if kind not in item.requirement.kinds:
+        # A sound request the item's own setting refuses (the desk decides what each item takes).
         raise ProofError(
-            {"kind": f"{item.requirement.title} takes a {item.requirement.kinds_display()}, not a {kind}."}
+            {"kind": f"{item.requirement.title} takes a {item.requirement.kinds_display()}, not a {kind}."},
+            code="conflict",
         )
     return deal, item.requirement
 

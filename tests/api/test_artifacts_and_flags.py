@@ -88,7 +88,8 @@ def test_a_kind_the_item_does_not_take_is_refused_by_the_service(world):
         {"deal": world.draft.pk, "requirement": "audit-log-sample", "kind": "note", "text": "Trust us."},
         format="json",
     )
-    assert response.status_code == 400
+    # A sound request that the item's own setting refuses: a conflict, naming the field.
+    assert (response.status_code, response.json()["code"]) == (409, "conflict")
     assert list(response.json()["errors"]) == ["kind"]
 
 

@@ -86,7 +86,11 @@ def test_a_deal_filter_by_unknown_rows_lists_nothing_and_by_known_ones_filters(w
         {"is_stale": "null"},
         {"is_stale": "yes"},
         {"updated_after": ""},
+        {"updated_after": "9999-12-31T23:59:59-05:00"},  # past year 9999 in UTC
         {"gross_margin_below": "abc"},
+        {"gross_margin_below": ""},
+        {"owner": ""},
+        {"gross_margin_below": "9" * 40},
     ],
 )
 def test_a_query_value_outside_the_schema_is_refused_naming_it(world, query):
@@ -113,3 +117,11 @@ def test_the_schema_says_which_outcome_needs_a_comment(world):
     needs = {tuple(b["properties"]["outcome"]["enum"]): "comment" in b["required"] for b in branches}
     assert needs == {("approve",): False, ("reject", "request_changes"): True}
     assert all(b["additionalProperties"] is False for b in branches)
+
+
+def test_a_moment_with_any_offset_iso_allows_is_compared_in_utc(world):
+    """PostgreSQL refuses an offset past ±15:59 (a 500 before); the filter compares in UTC."""
+    response = world.client("desk").get("/api/v1/deals/", {"updated_after": "2909-07-01T15:40:09-20:01"})
+    assert (response.status_code, response.json()["count"]) == (200, 0)
+    response = world.client("desk").get("/api/v1/deals/", {"updated_after": "2000-01-01T00:00:00-20:01"})
+    assert response.json()["count"] == Deal.objects.count()
