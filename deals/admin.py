@@ -71,8 +71,9 @@ class ControlCharacterSafeChangeList(ChangeList):
 
 
 class RefuseHiddenObjectsAdmin(admin.ModelAdmin):
-    """Opening a row the user may not see by URL is refused with 403, not quietly redirected; a
-    filter with a control character in it is a bad filter, not a database error."""
+    """Opening a row the user may not see by URL answers 404, as a row that does not exist
+    would (nothing says it exists), not a quiet redirect; a filter with a control character in
+    it is a bad filter, not a database error."""
 
     def get_changelist(self, request, **kwargs):
         return ControlCharacterSafeChangeList
@@ -85,12 +86,9 @@ class RefuseHiddenObjectsAdmin(admin.ModelAdmin):
             return None
 
     def _refuse_if_hidden(self, request, object_id):
-        model = self.model
         pk = self.object_pk(object_id)
-        if pk is None or not model._default_manager.filter(pk=pk).exists():
-            return
-        if not self.get_queryset(request).filter(pk=pk).exists():
-            raise PermissionDenied(f"This {model._meta.verbose_name} is not yours to see.")
+        if pk is not None and not self.get_queryset(request).filter(pk=pk).exists():
+            raise Http404(f"No {self.model._meta.verbose_name} {pk} that you may see.")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self._refuse_if_hidden(request, object_id)
@@ -318,13 +316,13 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
         ]
 
     def _visible_deal(self, request, object_id) -> Deal:
-        """The deal, if this user may see it: another seller's deal is refused, not hidden."""
+        """The deal, if this user may see it; another seller's deal answers 404 like a missing one."""
         pk = self.object_pk(object_id)
         if pk is None:
             raise Http404("No such deal.")
         deal = get_object_or_404(Deal.objects.select_related("plan_version__plan"), pk=pk)
         if not deals_visible_to(request.user).filter(pk=deal.pk).exists():
-            raise PermissionDenied("This deal is not yours to see.")
+            raise Http404("No such deal that you may see.")
         return deal
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -10,19 +10,20 @@ pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "seller", "other_seller", "desk", "finance", "manager", "legal", "vp"]
 OK, DENIED, LOGIN = 200, 403, 302
+HIDDEN = 404  # a row the role may not see answers as a missing one would
 
 # page -> expected status per role, in ROLES order.
 PAGES = {
     "admin index": ("/admin/", [LOGIN, OK, OK, OK, OK, OK, OK, OK]),
     "deal list": ("/admin/deals/deal/", [LOGIN, OK, OK, OK, OK, OK, OK, OK]),
     "add a deal": ("/admin/deals/deal/add/", [LOGIN, OK, OK, DENIED, DENIED, DENIED, DENIED, DENIED]),
-    "seller's deal": ("/admin/deals/deal/{deal}/change/", [LOGIN, OK, DENIED, OK, OK, OK, OK, OK]),
-    "other seller's deal": ("/admin/deals/deal/{other}/change/", [LOGIN, DENIED, OK, OK, OK, DENIED, OK, OK]),
+    "seller's deal": ("/admin/deals/deal/{deal}/change/", [LOGIN, OK, HIDDEN, OK, OK, OK, OK, OK]),
+    "other seller's deal": ("/admin/deals/deal/{other}/change/", [LOGIN, HIDDEN, OK, OK, OK, HIDDEN, OK, OK]),
     "delete seller's draft": (
         "/admin/deals/deal/{draft}/delete/",
-        [LOGIN, OK, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED],
+        [LOGIN, OK, HIDDEN, DENIED, DENIED, DENIED, DENIED, DENIED],
     ),
-    "deal history": ("/admin/deals/deal/{deal}/history/", [LOGIN, OK, DENIED, OK, OK, OK, OK, OK]),
+    "deal history": ("/admin/deals/deal/{deal}/history/", [LOGIN, OK, HIDDEN, OK, OK, OK, OK, OK]),
     "approval queue": ("/admin/deals/deal/queue/", [LOGIN, OK, OK, OK, OK, OK, OK, OK]),
     "customers": ("/admin/deals/customer/", [LOGIN, OK, OK, OK, OK, OK, OK, OK]),
     "model rates": ("/admin/pricing/modelrate/", [LOGIN, DENIED, DENIED, OK, OK, DENIED, DENIED, DENIED]),
@@ -47,11 +48,11 @@ PAGES = {
     "decisions": ("/admin/deals/decision/", [LOGIN, OK, OK, OK, OK, OK, OK, OK]),
     "change a decision": (
         "/admin/deals/decision/{decision}/change/",
-        [LOGIN, OK, DENIED, OK, OK, OK, OK, OK],
+        [LOGIN, OK, HIDDEN, OK, OK, OK, OK, OK],
     ),
     "delete a decision": (
         "/admin/deals/decision/{decision}/delete/",
-        [LOGIN, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED],
+        [LOGIN, DENIED, HIDDEN, DENIED, DENIED, DENIED, DENIED, DENIED],
     ),
     "audit trail": ("/admin/core/auditevent/", [LOGIN, OK, OK, OK, OK, OK, OK, OK]),
     "users": ("/admin/auth/user/", [LOGIN, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED]),
@@ -101,7 +102,7 @@ def test_admin_page_access(client, people, world, url, role, expected):
         assert "/admin/login/" in response["Location"]
 
 
-DECIDE_OTHER = [LOGIN, DENIED, DENIED, 302, DENIED, DENIED, DENIED, DENIED]
+DECIDE_OTHER = [LOGIN, HIDDEN, DENIED, 302, DENIED, HIDDEN, DENIED, DENIED]
 
 
 @pytest.mark.parametrize(("role", "expected"), list(zip(ROLES, DECIDE_OTHER, strict=True)))
@@ -116,7 +117,7 @@ def test_only_the_waiting_group_decides_and_never_the_owner(client, people, worl
     assert recorded == (role == "desk")
 
 
-SUBMIT_DRAFT = [LOGIN, 302, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED]
+SUBMIT_DRAFT = [LOGIN, 302, HIDDEN, DENIED, DENIED, DENIED, DENIED, DENIED]
 
 
 @pytest.mark.parametrize(("role", "expected"), list(zip(ROLES, SUBMIT_DRAFT, strict=True)))
