@@ -35,6 +35,9 @@ KEY_MAX_CHARS = IngestBatch._meta.get_field("key").max_length
 # Performed work is only measured for deals the customer has agreed to.
 LIVE_STATES = frozenset({Deal.Status.APPROVED, Deal.Status.WON})
 PERIOD = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$", re.ASCII)
+# Performed work of AI agents is recorded from this month on; an earlier one is a typo (1026 for
+# 2026), not history.
+PERIOD_EARLIEST = date(2000, 1, 1)
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 MAX_ID = 2**63 - 1
 # A valid record as stored: ids of its deal and work unit, its month, then the numbers in FIELDS order.
@@ -133,6 +136,8 @@ def _period(value: Any, this_month: date) -> date:
         raise ValueError("A period is a month: give its first day.")
     if period > this_month:
         raise ValueError(f"{period:%Y-%m} has not happened yet.")
+    if period < PERIOD_EARLIEST:
+        raise ValueError(f"{period:%Y-%m} is before {PERIOD_EARLIEST:%Y-%m}, the first month taken.")
     return period
 
 

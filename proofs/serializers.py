@@ -130,7 +130,10 @@ class PerformedWorkRecordSerializer(api.Serializer):
 
     deal = api.IntegerField(help_text="An approved or won deal you may see.")
     work_unit = serializers.CharField(help_text="The work unit's code; the deal's plan must price it.")
-    period = serializers.RegexField(r"^\d{4}-\d{2}(-01)?$", help_text="The month: YYYY-MM or YYYY-MM-01.")
+    period = serializers.RegexField(
+        r"^20[0-9]{2}-(?:0[1-9]|1[0-2])(?:-01)?$",
+        help_text="The month, from 2000-01 to this one: YYYY-MM or YYYY-MM-01.",
+    )
     quantity = api.DecimalField(max_digits=16, decimal_places=4, min_value=0)
     accepted = api.DecimalField(max_digits=16, decimal_places=4, min_value=0, help_text="≤ quantity.")
     overridden = api.DecimalField(max_digits=16, decimal_places=4, min_value=0, help_text="≤ quantity.")

@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 
-from proofs.ingestion import MAX_RECORDS
+from deals.models import Deal
+from proofs.ingestion import MAX_RECORDS, PERIOD_EARLIEST
 from proofs.models import IngestBatch, PerformedWork
+from tests.factories import deals_on
 
 URL = "/api/v1/performed-work/"
 
@@ -104,9 +106,25 @@ def test_a_batch_over_the_limit_is_refused_whole(world):
 
 
 def test_a_batch_at_the_limit_is_loaded(world):
-    response = ingest(world, [record(world, month) for month in months_back(MAX_RECORDS)])
+    """10,000 months of work since 2000 take 31 deals."""
+    months = months_back((date.today().year - PERIOD_EARLIEST.year) * 12)
+    deals = [
+        world.approved,
+        *deals_on(world.version, MAX_RECORDS // len(months), owner=world.users["seller"]),
+    ]
+    Deal.objects.filter(pk__in=[d.pk for d in deals]).update(status=Deal.Status.APPROVED)  # setup only
+    records = [record(world, month, deal=deal.pk) for deal in deals for month in months][:MAX_RECORDS]
+    response = ingest(world, records)
     assert response.status_code == 201, response.content[:300]
     assert response.json()["created"] == MAX_RECORDS
+
+
+@pytest.mark.parametrize("period", ["1999-12", "1026-11", "0001-01"])
+def test_a_month_before_2000_is_refused_naming_the_record(world, period):
+    response = ingest(world, [record(world, months_back(1)[0]), record(world, period)])
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["records[1].period"]
+    assert not PerformedWork.objects.exists()
 
 
 @pytest.mark.parametrize(
