@@ -18,7 +18,8 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.db import models
 
 FREE_TEXT_MAX_CHARS = 10_000
 
@@ -61,6 +62,13 @@ def without_null_validator(validators: list) -> list:
     """The field's validators with Django's NUL-only check replaced by the control-character one."""
     kept = [v for v in validators if not isinstance(v, ProhibitNullCharactersValidator)]
     return [*kept, refuse_control_characters]
+
+
+def free_text_field(*, max_length: int = FREE_TEXT_MAX_CHARS, **kwargs) -> models.TextField:
+    """A model's free text: the length and control-character rules as the model's own
+    validators, so every ModelForm (the admin's included) and every `full_clean` applies them."""
+    validators = [MaxLengthValidator(max_length), refuse_control_characters]
+    return models.TextField(max_length=max_length, validators=validators, **kwargs)
 
 
 # Form fields for the pages and the admin's own views.

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from core.inputs import free_text_field
 from pricing.engine.advisor import TITLES as ADVISOR_TITLES
 from pricing.engine.advisor import Code as AdvisorCode
 from pricing.models import (
@@ -32,7 +33,7 @@ class Customer(models.Model):
     segment = models.CharField(max_length=60, blank=True)
     contact_name = models.CharField(max_length=120, blank=True)
     contact_email = models.EmailField(blank=True)
-    notes = models.TextField(blank=True)
+    notes = free_text_field(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -144,10 +145,10 @@ class Deal(models.Model):
     confidence_tier = models.CharField(
         max_length=12, choices=ConfidenceTier.choices, default=ConfidenceTier.STANDARD
     )
-    rollback_path = models.TextField(
+    rollback_path = free_text_field(
         blank=True, help_text="How the customer falls back if the automation fails."
     )
-    notes = models.TextField(blank=True)
+    notes = free_text_field(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     # Bumped by every price-affecting change; an approver's view carries it to detect staleness.
     revision = models.PositiveIntegerField(default=1, editable=False)
@@ -381,7 +382,7 @@ class Decision(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="decisions")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    comment = models.TextField(blank=True)
+    comment = free_text_field(blank=True)
     snapshot_hash = models.CharField(max_length=64)
     decided_at = models.DateTimeField(auto_now_add=True)
 
@@ -432,7 +433,7 @@ class Flag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     waived_at = models.DateTimeField(null=True, blank=True)
-    waive_reason = models.TextField(blank=True)
+    waive_reason = free_text_field(blank=True)
     waived_revision = models.PositiveIntegerField(null=True, blank=True)
     # The figure a waiver accepted (a margin flag's margin); a worse one beyond the tolerance reopens it.
     waived_figure = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)

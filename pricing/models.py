@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.inputs import free_text_field
 from pricing.engine.types import ChargeModel, CostCategory, RiskKind
 
 ZERO = Decimal("0")
@@ -78,14 +79,14 @@ class WorkUnit(models.Model):
     cost_unit = models.CharField(
         max_length=80, help_text="What the vendor pays for, e.g. 'token'. Never priced."
     )
-    acceptance_criterion = models.TextField(
+    acceptance_criterion = free_text_field(
         help_text="What counts as done, e.g. 'closed and not reopened within 7 days'."
     )
     metering_source = models.CharField(max_length=200)
     attribution_defensible = models.BooleanField(
         help_text="Can an outcome be attributed to the automation defensibly?"
     )
-    attribution_rationale = models.TextField()
+    attribution_rationale = free_text_field()
 
     class Meta:
         ordering = ["name"]
@@ -160,7 +161,7 @@ class PricingPlan(models.Model):
     code = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
     currency = models.CharField(max_length=3, default="USD")
-    description = models.TextField(blank=True)
+    description = free_text_field(blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -194,7 +195,7 @@ class PlanVersion(models.Model):
         help_text="Lowest acceptable gross margin (0-1).",
     )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    notes = models.TextField(blank=True)
+    notes = free_text_field(blank=True)
 
     class Meta:
         ordering = ["plan", "-number"]

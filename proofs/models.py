@@ -7,10 +7,10 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 
+from core.inputs import free_text_field
 from deals.models import Deal
 from pricing.engine.types import Surface
 from pricing.models import RISK_KIND_CHOICES, WorkUnit, money_field, quantity_field
@@ -48,7 +48,7 @@ class RequirementTemplate(models.Model):
 
     code = models.SlugField(unique=True)
     title = models.CharField(max_length=120)
-    guidance = models.TextField(blank=True, help_text="What good evidence looks like; shown to the seller.")
+    guidance = free_text_field(blank=True, help_text="What good evidence looks like; shown to the seller.")
     surface = models.CharField(max_length=20, choices=Applies.choices)
     work_unit = models.ForeignKey(
         WorkUnit,
@@ -142,9 +142,7 @@ class ProofArtifact(models.Model):
     period_start = models.DateField(null=True, blank=True)
     period_end = models.DateField(null=True, blank=True)
     source = models.CharField(max_length=200, blank=True)
-    text = models.TextField(
-        blank=True, validators=[MaxLengthValidator(NOTE_MAX_CHARS)], help_text="The note, or a description."
-    )
+    text = free_text_field(max_length=NOTE_MAX_CHARS, blank=True, help_text="The note, or a description.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     is_current = models.BooleanField(default=True)
     replaces = models.OneToOneField(
@@ -162,7 +160,7 @@ class ProofArtifact(models.Model):
         related_name="reviewed_artifacts",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_comment = models.TextField(blank=True)
+    review_comment = free_text_field(blank=True)
 
     class Meta:
         ordering = ["deal", "requirement", "-submitted_at", "-id"]

@@ -9,6 +9,7 @@ import json
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +20,7 @@ from core.models import AuditEvent
 from deals.models import ApprovalStep, Customer, Deal, DealCostLine, DealVolume, Decision, Flag
 from proofs.models import PerformedWork, ProofArtifact
 from proofs.selectors import checklist_for
+from tests.admin_forms import change_form_data
 from tests.api.conftest import shared_world, world  # noqa: F401  (the API tests' users and deals)
 from tests.factories import make_deal, published_plan, requirement
 
@@ -355,3 +357,27 @@ def test_the_checklist_item_parsing_still_finds_real_items(world):  # noqa: F811
         {"requirement": str(item.requirement.pk), "kind": "note", "text": "Agreed."},
     )
     assert page.status_code == 302
+
+
+def test_a_megabyte_of_free_text_in_the_admins_own_forms(world, unchanged):  # noqa: F811
+    """The limit is the model's: the admin's change forms refuse it too, naming the field."""
+    seller = page_client(world.users["seller"])
+    url = f"/admin/deals/deal/{world.draft.pk}/change/"
+    for field in ("notes", "rollback_path"):
+        data = change_form_data(seller.get(url), world.draft) | {field: HUGE}
+        page = seller.post(url, data)
+        assert page.status_code == 200  # the form again, with its errors
+        assert "Ensure this value has at most 10000 characters" in str(
+            page.context["adminform"].form.errors[field]
+        )
+    customer_url = f"/admin/deals/customer/{world.draft.customer_id}/change/"
+    page = seller.post(customer_url, {"name": world.draft.customer.name, "notes": HUGE})
+    assert "notes" in page.context["adminform"].form.errors
+
+
+def test_a_service_refuses_free_text_past_the_limit_through_the_model(world):  # noqa: F811
+    customer = world.draft.customer
+    customer.notes = HUGE
+    with pytest.raises(ValidationError) as refused:
+        customer.full_clean()
+    assert "notes" in refused.value.message_dict
