@@ -156,6 +156,7 @@ def scan_chunk(deal_ids: list[int]) -> tuple[list[int], int]:
                 if key not in unknown:
                     resolved.append(flag.pk)
             elif flag.status == S.WAIVED and (why := waiver_outgrown(flag, by_id[flag.deal_id], tolerance)):
+                why = {"why": why, "waived_by": flag.waived_by_id, "waive_reason": flag.waive_reason}
                 flag.status, flag.detail = S.OPEN, holds[key]
                 flag.waived_by, flag.waived_at, flag.waive_reason = None, None, ""
                 flag.waived_revision, flag.waived_figure = None, None
@@ -185,7 +186,7 @@ def scan_chunk(deal_ids: list[int]) -> tuple[list[int], int]:
                     "flag": flag.pk,
                     "reason": flag.reason,
                     "revision": by_id[flag.deal_id].revision,
-                    "why": why,
+                    **why,
                 },
             )
             for flag, why in reopened

@@ -16,6 +16,7 @@ from django.db.models import Count, Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.models import AuditEvent
 from deals.models import Flag, Team
 
 S = Flag.Status
@@ -56,6 +57,36 @@ def new_flags_notify(flag_ids: list[int]) -> int:
             flags_email(unowned, "on deals with no owner", "manager/email/unowned_flags.txt", admin)
             for admin in administrators.order_by("pk")
         ]
+    return send(messages)
+
+
+def reopened_waivers_notify(flag_ids: list[int]) -> int:
+    """One email per manager whose team's waived flags reopened among `flag_ids`: what each waiver
+    had accepted and why it no longer covers the deal (the `flag_reopened` audit rows)."""
+    events = AuditEvent.objects.filter(action="flag_reopened", detail__flag__in=flag_ids).order_by("pk")
+    reopened = {event.detail["flag"]: event.detail for event in events}
+    if not reopened:
+        return 0
+    flags = list(
+        Flag.objects.filter(pk__in=reopened, status=S.OPEN)
+        .select_related("deal__customer", "deal__owner")
+        .order_by("deal__name", "reason")
+    )
+    for flag in flags:
+        flag.reopened = reopened[flag.pk]
+    owners = {flag.deal.owner_id for flag in flags}
+    by_manager = defaultdict(list)
+    teams = Team.objects.filter(members__in=owners).distinct()
+    teams = teams.select_related("manager").prefetch_related("members")
+    for team in teams:
+        members = {member.pk for member in team.members.all()}
+        if team.manager.email:
+            by_manager[team.manager].extend(flag for flag in flags if flag.deal.owner_id in members)
+    messages = []
+    for manager, waived in by_manager.items():
+        body = render_to_string("manager/email/reopened_waivers.txt", {"recipient": manager, "flags": waived})
+        subject = f"{len(waived)} waived flag{'s' if len(waived) != 1 else ''} reopened on your team's deals"
+        messages.append(EmailMessage(subject=subject, body=body, to=[manager.email]))
     return send(messages)
 
 

@@ -54,7 +54,8 @@ def evaluate_flags(*, full: bool = False) -> int:
 
 @shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, SMTPException)})
 def notify_new_flags(*, flag_ids: list[int]) -> int:
-    return notifications.new_flags_notify(flag_ids)
+    """Owners hear of the flags just opened; managers of the waivers among them that reopened."""
+    return notifications.new_flags_notify(flag_ids) + notifications.reopened_waivers_notify(flag_ids)
 
 
 @shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, SMTPException)})

@@ -84,8 +84,26 @@ def test_a_margin_worse_than_the_waived_one_beyond_the_tolerance_reopens_the_fla
     # The recompute the rate change set off judged the flag on the new margin, in the same job.
     flag.refresh_from_db()
     assert (flag.status, flag.waived_by, flag.waived_figure) == ("open", None, None)
-    why = AuditEvent.objects.get(action="flag_reopened", detail__flag=flag.pk).detail["why"]
-    assert why.startswith("margin below floor: ") and "against the waived" in why
+    reopened = AuditEvent.objects.get(action="flag_reopened", detail__flag=flag.pk).detail
+    assert reopened["why"].startswith("margin below floor: ") and "against the waived" in reopened["why"]
+    assert (reopened["waived_by"], reopened["waive_reason"]) == (
+        people["manager"].pk,
+        "Strategic logo; the VP agreed.",
+    )
+
+
+def test_the_manager_hears_that_the_waiver_no_longer_covers_the_deal(
+    waived, people, django_capture_on_commit_callbacks, mailoutbox
+):
+    deal, flag = waived
+    raise_model_rate(people, django_capture_on_commit_callbacks, "30.00")
+    to_manager = [m for m in mailoutbox if m.to == [people["manager"].email]]
+    assert [m.subject for m in to_manager] == ["1 waived flag reopened on your team's deals"]
+    body = to_manager[0].body
+    assert "Thin" in body and "Strategic logo; the VP agreed." in body and "against the waived" in body
+    assert f"/admin/deals/deal/{deal.pk}/change/" in body
+    # Nobody outside the team hears of it.
+    assert not [m for m in mailoutbox if m.to == [people["other_manager"].email]]
 
 
 def test_a_margin_that_moves_within_the_tolerance_keeps_the_waiver(
