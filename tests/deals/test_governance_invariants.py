@@ -48,6 +48,12 @@ class Governance(RuleBasedStateMachine):
         self.telemetry = UserFactory(is_superuser=True)
         team_of(self.manager, self.seller)
         self.plan = model_plan("gpt-h", unit_price=D("1.00"), margin_floor=D("0.45"))
+        # Where a deal may be moved: another published plan (pricing another work unit, so the
+        # deal's cost lines no longer cover it) and an unpublished draft of its own plan.
+        self.other_plan = model_plan("gpt-o", unit_price=D("2.00"), margin_floor=D("0.45"))
+        self.draft_version = pricing_services.plan_version_create_draft(
+            actor=None, plan=self.plan.plan, copy_from=self.plan
+        )
         self.other_customer = CustomerFactory()
         self.deals = [
             make_deal(owner=self.seller, plan_version=self.plan, name=f"Deal {i}", discount_pct=D(5 * i))
@@ -79,8 +85,22 @@ class Governance(RuleBasedStateMachine):
 
     # ---- sellers ---------------------------------------------------------------------------
 
-    @rule(i=st.integers(0, 2), field=st.sampled_from(["rollback_path", "discount_pct", "notes", "customer"]))
-    def edit(self, i, field):
+    @rule(
+        i=st.integers(0, 2),
+        field=st.sampled_from(
+            [
+                "rollback_path",
+                "discount_pct",
+                "notes",
+                "customer",
+                "plan_version",
+                "review_level",
+                "term_months",
+            ]
+        ),
+        plan=st.sampled_from(["own", "other", "draft"]),
+    )
+    def edit(self, i, field, plan):
         deal = self.judged_first(i)
         value = {
             "rollback_path": "" if deal.rollback_path else "Back to the human queue.",
@@ -89,8 +109,17 @@ class Governance(RuleBasedStateMachine):
             "customer": self.other_customer
             if deal.customer_id != self.other_customer.pk
             else CustomerFactory(),
+            "plan_version": {"own": self.plan, "other": self.other_plan, "draft": self.draft_version}[plan],
+            "review_level": "full" if deal.review_level != "full" else "sampled",
+            "term_months": deal.term_months + 12,
         }[field]
         self.attempt(lambda: deal_update(deal_id=deal.pk, actor=self.seller, fields={field: value}))
+
+    @rule(i=st.integers(0, 2), quantity=st.sampled_from(["10", "5000", "900000"]))
+    def change_the_volume(self, i, quantity):
+        deal = self.judged_first(i)
+        volumes = {v.work_unit: (D(quantity), v.cv) for v in deal.volumes.select_related("work_unit")}
+        self.attempt(lambda: deal_update(deal_id=deal.pk, actor=self.seller, volumes=volumes))
 
     @rule(i=st.integers(0, 2))
     def drop_a_cost_line(self, i):
@@ -109,8 +138,13 @@ class Governance(RuleBasedStateMachine):
     @rule(i=st.integers(0, 2))
     def restore_cost_lines(self, i):
         deal = self.deal(i)
-        unit = deal.volumes.first().work_unit
-        lines = [{"work_unit": unit, "category": c} for c in ("model", "infra", "human_review", "support")]
+        units = {v.work_unit for v in deal.volumes.select_related("work_unit")}
+        units.update(c.work_unit for c in deal.plan_version.components.exclude(work_unit=None))
+        lines = [
+            {"work_unit": unit, "category": c}
+            for unit in units
+            for c in ("model", "infra", "human_review", "support")
+        ]
         self.attempt(lambda: deal_update(deal_id=deal.pk, actor=self.seller, cost_lines=lines))
 
     @rule(i=st.integers(0, 2))
@@ -125,7 +159,7 @@ class Governance(RuleBasedStateMachine):
 
     @rule(i=st.integers(0, 2))
     def accept_the_evidence(self, i):
-        accept_evidence(self.deal(i), self.desk)
+        self.attempt(lambda: accept_evidence(self.deal(i), self.desk))
 
     @rule(i=st.integers(0, 2), outcome=st.sampled_from(["approve", "approve", "reject", "request_changes"]))
     def decide_pending_step(self, i, outcome):
