@@ -9,10 +9,12 @@ working tree's.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,39 @@ def test_an_unreachable_database_answers_503_with_a_clear_message(tmp_path):
     assert seen["page"]["retry"] == "30"
     assert seen["api"]["status"] == 503
     assert json.loads(seen["api"]["body"])["detail"].startswith("The database is unreachable")
+
+
+def gunicorn_headers(env: dict[str, str], port: int) -> dict[str, str]:
+    """The headers gunicorn, started as the Procfile starts it, answers a plain-HTTP request that
+    claims, from 127.0.0.1, to have come over HTTPS."""
+    command = ["-c", "config/gunicorn.py", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), *command],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(150):
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request(
+                    "GET",
+                    "/admin/login/",
+                    headers={"Host": "dealdesk.example.com", "X-Forwarded-Proto": "https"},
+                )
+                return dict(connection.getresponse().getheaders())
+            except ConnectionRefusedError:
+                time.sleep(0.2)
+        raise AssertionError("gunicorn did not start")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.parametrize(("behind_proxy", "hsts"), [("0", False), ("1", True)])
+def test_gunicorn_trusts_a_forwarded_scheme_only_behind_the_tls_proxy(site, behind_proxy, hsts):
+    env = {**site, "DJANGO_BEHIND_TLS_PROXY": behind_proxy, "DJANGO_SSL_REDIRECT": "0"}
+    headers = gunicorn_headers(env, port=18700 + int(behind_proxy))
+    assert ("Strict-Transport-Security" in headers) is hsts
