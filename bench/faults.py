@@ -186,6 +186,7 @@ class Processes:
             "DJANGO_SECRET_KEY": "faults-" + os.urandom(24).hex(),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SSL_REDIRECT": "0",
+            "EMAIL_URL": "smtp://127.0.0.1:1025",  # nothing listens: notices fail and retry, as they may
             "DATABASE_URL": DATABASE_URL,
             "CELERY_BROKER_URL": BROKER_URL,
             "CELERY_VISIBILITY_TIMEOUT": "20",  # a killed worker's job comes back after 20 s

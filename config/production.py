@@ -22,6 +22,7 @@ from config.settings import *  # noqa: F403
 from config.settings import (
     BASE_DIR,
     DATABASES,
+    EMAIL_BACKEND,
     INSTALLED_APPS,
     LOGGING,
     MIDDLEWARE,
@@ -64,6 +65,20 @@ if not ALLOWED_HOSTS:
 # Origins (scheme://host[:port]) allowed to POST when they differ from the request's own host,
 # e.g. a TLS proxy answering on another port.
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# ---- mail -------------------------------------------------------------------------------------
+# Flag notices and the managers' digests must leave the server: a transport is required.
+NO_MAIL_TRANSPORT = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+if EMAIL_BACKEND in NO_MAIL_TRANSPORT:
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not set (or names no mail transport): flag notices and digests would never "
+        "leave the server. Set it, e.g. submission://user:password@smtp.example.com:587."
+    )
 
 # ---- HTTPS ------------------------------------------------------------------------------------
 # Behind a proxy that terminates TLS, the proxy says which scheme the browser used. Only switch

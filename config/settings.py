@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -101,7 +103,24 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail goes where EMAIL_URL says (dj-email-url): submission://user:password@smtp.example.com:587
+# (STARTTLS), smtps://user:password@smtp.example.com:465 (TLS), smtp://127.0.0.1:1025 (plain). Without
+# it mail is printed to the console, which is what the demo wants and production refuses.
+EMAIL_URL = os.environ.get("EMAIL_URL", "").strip()
+EMAIL_TRANSPORT = dj_email_url.parse(EMAIL_URL or "console://")
+if "EMAIL_BACKEND" not in EMAIL_TRANSPORT:
+    raise ImproperlyConfigured(
+        f"EMAIL_URL names no transport this site knows ({EMAIL_URL.split(':', 1)[0]}://); use "
+        "submission://, smtps://, smtp:// or console://."
+    )
+EMAIL_BACKEND = EMAIL_TRANSPORT["EMAIL_BACKEND"]
+EMAIL_HOST = EMAIL_TRANSPORT["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = EMAIL_TRANSPORT["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = EMAIL_TRANSPORT["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = EMAIL_TRANSPORT["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = EMAIL_TRANSPORT["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = EMAIL_TRANSPORT["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = EMAIL_TRANSPORT["EMAIL_TIMEOUT"] or 30  # a stuck server must not hold a worker
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dealdesk@localhost")
 
 # Celery: a real broker when configured, otherwise tasks run in-process.

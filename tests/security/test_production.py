@@ -38,6 +38,7 @@ def production_env(tmp: Path, **extra: str) -> dict[str, str]:
         DJANGO_STATIC_ROOT=str(tmp / "static"),
         MEDIA_ROOT=str(tmp / "media"),
         CELERY_BROKER_URL="",
+        EMAIL_URL="submission://dealdesk:secret@smtp.example.com:587",
         PYTHONPATH=str(ROOT),
     )
     env.update(extra)
@@ -82,6 +83,7 @@ def test_check_deploy_reports_nothing(tmp_path):
     [
         ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY is not set"),
         ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS is not set"),
+        ("EMAIL_URL", "EMAIL_URL is not set (or names no mail transport)"),
     ],
 )
 def test_start_up_stops_with_a_clear_message_without_the_required_settings(tmp_path, unset, message):
@@ -210,3 +212,27 @@ def test_gunicorn_trusts_a_forwarded_scheme_only_behind_the_tls_proxy(site, behi
     env = {**site, "DJANGO_BEHIND_TLS_PROXY": behind_proxy, "DJANGO_SSL_REDIRECT": "0"}
     headers = gunicorn_headers(env, port=18700 + int(behind_proxy))
     assert ("Strict-Transport-Security" in headers) is hsts
+
+
+def test_check_deploy_fails_with_a_clear_message_without_a_mail_transport(tmp_path):
+    for url in ("", "console://"):
+        done = manage(production_env(tmp_path, EMAIL_URL=url), "check", "--deploy")
+        assert done.returncode != 0
+        assert "EMAIL_URL is not set (or names no mail transport)" in done.stderr
+
+
+def test_mail_goes_where_email_url_says(tmp_path):
+    show = "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, "
+    show += "s.EMAIL_HOST_USER, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL)"
+    done = manage(production_env(tmp_path), "shell", "-c", show)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1].split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.com",
+        "587",
+        "dealdesk",
+        "True",
+        "False",
+    ]
+    unknown = manage(production_env(tmp_path, EMAIL_URL="smtp+tls://a:b@smtp.example.com:587"), "check")
+    assert "EMAIL_URL names no transport this site knows (smtp+tls://)" in unknown.stderr
