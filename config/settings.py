@@ -123,6 +123,20 @@ EMAIL_USE_SSL = EMAIL_TRANSPORT["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = EMAIL_TRANSPORT["EMAIL_TIMEOUT"] or 30  # a stuck server must not hold a worker
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dealdesk@localhost")
 
+# The cache that DRF's throttles (and anything cached) use: Redis when CACHE_URL names one, so
+# every process on every host counts together; otherwise this process's memory (the demo, tests).
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "dealdesk",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Celery: a real broker when configured, otherwise tasks run in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -9,6 +9,7 @@ so this module imports nothing that imports `rest_framework.views` at load time.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC
@@ -26,6 +27,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.http import Http404
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
+from redis.exceptions import RedisError
 from rest_framework import exceptions, pagination, parsers, permissions, serializers, throttling
 from rest_framework.settings import api_settings
 
@@ -41,6 +43,7 @@ from core.inputs import DecimalField as DecimalFormField
 from core.inputs import IntegerField as IntegerFormField
 
 NON_FIELD = "non_field_errors"
+logger = logging.getLogger(__name__)
 
 
 ERROR_SCHEMA = {
@@ -441,10 +444,18 @@ class FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
 
 
 class RateFromSettings:
-    """DRF reads the rates once at import; read them per request so an override applies."""
+    """DRF reads the rates once at import; read them per request so an override applies. With
+    the shared cache unreachable a request is let through, as the site works without Redis."""
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except RedisError as error:
+            logger.warning("API throttle skipped, the cache is unreachable: %s", error)
+            return True
 
 
 class UserRateThrottle(RateFromSettings, throttling.UserRateThrottle):
