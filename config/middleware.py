@@ -1,11 +1,10 @@
 """What the production settings add to each request: a health check, a clear 503 while the
-database is unreachable, the API docs' own content policy, and the client address for lock-out.
+database is unreachable, and the client address for lock-out.
 """
 
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
@@ -94,29 +93,6 @@ class DatabaseUnavailableMiddleware:
         else:
             response = HttpResponse(render_to_string("503.html", {"message": DATABASE_DOWN}), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
-
-
-class ApiDocsPolicyMiddleware:
-    """The interactive API docs load Swagger UI from its CDN and start it with an inline script:
-    their page alone gets a policy that allows exactly that."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if request.path.startswith("/api/docs/"):
-            dist = getattr(settings, "SPECTACULAR_SETTINGS", {}).get(
-                "SWAGGER_UI_DIST", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
-            )
-            parts = urlsplit(dist)
-            origin = [f"{parts.scheme}://{parts.netloc}"] if parts.scheme in ("http", "https") else []
-            response._csp_replace = {
-                "script-src": ["'self'", "'unsafe-inline'", *origin],
-                "style-src": ["'self'", "'unsafe-inline'", *origin],
-                "img-src": ["'self'", "data:", *origin],
-            }
         return response
 
 

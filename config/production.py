@@ -135,8 +135,6 @@ def _insert_after(existing: str, new: str) -> None:
 
 _insert_after("django.middleware.security.SecurityMiddleware", "whitenoise.middleware.WhiteNoiseMiddleware")
 _insert_after("django.middleware.common.CommonMiddleware", "csp.middleware.CSPMiddleware")
-# Listed after the CSP middleware, so it adjusts the policy of a response before that one writes it.
-_insert_after("csp.middleware.CSPMiddleware", "config.middleware.ApiDocsPolicyMiddleware")
 _insert_after(
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",

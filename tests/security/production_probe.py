@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -69,7 +70,13 @@ def headers() -> dict:
             "location": logged_in.get("Location"),
             "sessionid": cookie(logged_in, "sessionid"),
         },
-        "api_docs": {"status": docs.status_code, "policy": docs.get("Content-Security-Policy")},
+        "api_docs": {
+            "status": docs.status_code,
+            "policy": docs.get("Content-Security-Policy"),
+            "inline_scripts": re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", docs.content.decode()),
+            "external": re.findall(r"(?:src|href)=\"(https?://[^\"]+)", docs.content.decode()),
+        },
+        "anonymous_schema": Client().get("/api/schema/", secure=True).status_code,
         "static": {
             "url": static_url,
             "status": static.status_code,
