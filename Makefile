@@ -5,6 +5,7 @@
 #   make serve     production-like: gunicorn, two Celery workers and beat on PostgreSQL + Redis
 #   make test      system checks, missing-migration check, pytest (PYTEST_ARGS, default -n 2)
 #   make lint      ruff check + ruff format --check + lint-imports (the layer contracts in pyproject.toml)
+#                  + mypy (strict on the engine; [tool.mypy] in pyproject.toml)
 #   make bench     run every bench/*.py
 #   make lock      regenerate requirements.lock from pyproject.toml (pip-tools)
 
@@ -50,6 +51,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 
 # Each benchmark runs as a script from the repo root, with the project importable.
 bench: install

@@ -96,7 +96,7 @@ class Figure:
         elif self.kind is Kind.MULTIPLE:
             text = f"{value:.2f}×"
         elif self.kind is Kind.QUANTITY:
-            text = f"{value.normalize():,f}"
+            text = f"{Decimal(value).normalize():,f}"
         else:
             text = f"{value:,}" if self.kind is Kind.COUNT else str(value)
         return f"{text} {self.unit}" if self.unit else text
@@ -165,7 +165,8 @@ def _value_units(quote: QuoteInput, codes: list[str]) -> str:
     return ", ".join(specs.get(code, code) for code in codes)
 
 
-def _money(amount: Decimal, currency: str, label: str) -> Figure:
+def _money(amount: Decimal | None, currency: str, label: str) -> Figure:
+    """A money figure; None (no price meets the floor) shows as a dash."""
     return Figure(label, amount, Kind.MONEY, currency)
 
 

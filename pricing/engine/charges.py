@@ -142,7 +142,7 @@ def charge_amounts(
         return _billable(component, quantity, snap=False) * amount
     billable = _billable(component, quantity, snap=True)
     if model is ChargeModel.PACKAGE:
-        return np.ceil(_snap(billable / float(component.package_size))) * amount
+        return np.asarray(np.ceil(_snap(billable / float(component.package_size))) * amount)
     if model is ChargeModel.GRADUATED:
         # Tier by tier rather than over a (draws x tiers) array: the same sums, in the same
         # order, whatever the shape of the draws.

@@ -23,7 +23,7 @@ def row_percentiles(block: np.ndarray, qs: tuple[int, ...], *, overwrite: bool =
     # say so, a warning would add nothing.
     with np.errstate(invalid="ignore", over="ignore"):
         pct = np.percentile(block, qs, axis=1, overwrite_input=overwrite and block.flags.writeable)
-    return pct.T + 0.0
+    return np.asarray(pct.T + 0.0)
 
 
 def percentile_ranks(n: int, qs: tuple[int, ...]) -> tuple[int, ...]:
@@ -41,7 +41,7 @@ def from_order_statistics(stats: np.ndarray, n: int, qs: tuple[int, ...]) -> np.
     # inf - inf is NaN and the gap between huge values of both signs overflows to inf, as they do
     # for np.percentile: the figures say so, a warning would add nothing.
     with np.errstate(invalid="ignore", over="ignore"):
-        return np.where(rule.near_below, a + (b - a) * rule.t, b - (b - a) * rule.rest)
+        return np.asarray(np.where(rule.near_below, a + (b - a) * rule.t, b - (b - a) * rule.rest))
 
 
 class _Interpolation(NamedTuple):
@@ -73,6 +73,6 @@ def _interpolation(n: int, qs: tuple[int, ...]) -> _Interpolation:
 def true_counts(mask: np.ndarray) -> np.ndarray:
     """How many values are true along the last axis of a boolean array."""
     # Summing bytes into a narrow integer is several times faster than count_nonzero along an axis.
-    return np.add.reduce(
-        mask.view(np.uint8), axis=-1, dtype=np.uint16 if mask.shape[-1] < 1 << 16 else np.intp
+    return np.asarray(
+        np.add.reduce(mask.view(np.uint8), axis=-1, dtype=np.uint16 if mask.shape[-1] < 1 << 16 else np.intp)
     )

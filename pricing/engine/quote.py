@@ -17,7 +17,7 @@ from .margin import gross_margin, task_margin
 from .money import HUNDRED, ONE, ZERO, EngineInputError, money, unit_price
 from .risk import AppliedRisk, applicable
 from .simulation import simulate_many
-from .stack import price_stack, stack_rates
+from .stack import PriceStack, price_stack, stack_rates
 from .types import (
     TIERED_CHARGES,
     ChargeLine,
@@ -70,7 +70,7 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else ()
 
 
-def _path(parts: tuple) -> str:
+def _path(parts: tuple[str | int, ...]) -> str:
     """("volumes", 0, "cv") -> "volumes[0].cv"."""
     out = ""
     for part in parts:
@@ -88,7 +88,9 @@ CLEAN_LEAVES_SIZE = 4096
 _LEAF_TYPES = (Volume, CostLine, RiskSelection, SimulationSettings)
 
 
-def _check_decimals(obj: Any, errors: _Errors, skip: frozenset[int] = frozenset(), path: tuple = ()) -> None:
+def _check_decimals(
+    obj: Any, errors: _Errors, skip: frozenset[int] = frozenset(), path: tuple[str | int, ...] = ()
+) -> None:
     """Every number in the input must already be a Decimal or int: a float is refused. (The path
     to a value is only spelt out when it is refused: most inputs are clean.) Values whose id is in
     `skip`, and leaves already found clean, are not looked into."""
@@ -103,7 +105,8 @@ def _check_decimals(obj: Any, errors: _Errors, skip: frozenset[int] = frozenset(
                 _check_decimals(item, errors, skip, (*path, index))
     elif not isinstance(obj, str | int):
         found = len(errors.errors)
-        for name in _field_names(type(obj)):
+        cls: type = type(obj)
+        for name in _field_names(cls):
             value = getattr(obj, name)
             kind = type(value)
             if kind is Decimal:
@@ -129,12 +132,12 @@ class _KnownParts:
     """Shared parts found valid, with what deals derive from them alone: the work units by code,
     and the adjustments each risk selection applies (deals share a handful of selections)."""
 
-    parts: tuple
+    parts: tuple[object, ...]
     units: dict[str, WorkUnitSpec]
     applied: dict[RiskSelection, AppliedRisk]
 
 
-def _shared_parts(quote: QuoteInput) -> tuple:
+def _shared_parts(quote: QuoteInput) -> tuple[object, ...]:
     return (quote.components, quote.work_units, quote.risk_adjustments)
 
 
@@ -333,14 +336,19 @@ def compute_quotes(
             exact.append(
                 EngineInputError({"quote": ["The figures of these inputs are too large to compute."]})
             )
-    valid = [index for index, figures in enumerate(exact) if not isinstance(figures, EngineInputError)]
+    valid = {
+        index: figures for index, figures in enumerate(exact) if not isinstance(figures, EngineInputError)
+    }
     simulations = simulate_many(
-        [quotes[index] for index in valid], [exact[index][1] for index in valid], histogram=histogram
+        [quotes[index] for index in valid], [risk for _, risk in valid.values()], histogram=histogram
     )
-    results: list[QuoteResult | EngineInputError] = list(exact)
-    for index, simulation in zip(valid, simulations, strict=True):
-        results[index] = QuoteResult(**exact[index][0], simulation=simulation)
-    return results
+    simulated = dict(zip(valid, simulations, strict=True))
+    return [
+        figures
+        if isinstance(figures, EngineInputError)
+        else QuoteResult(**figures[0], simulation=simulated[index])
+        for index, figures in enumerate(exact)
+    ]
 
 
 def _exact_figures(quote: QuoteInput, detail: bool = True) -> tuple[dict[str, Any], AppliedRisk]:
@@ -390,7 +398,7 @@ def _exact_figures(quote: QuoteInput, detail: bool = True) -> tuple[dict[str, An
 
 
 def _charge_lines(
-    quote: QuoteInput, quantities: dict[str, Decimal], amounts: dict[str, Decimal], stack
+    quote: QuoteInput, quantities: dict[str, Decimal], amounts: dict[str, Decimal], stack: PriceStack
 ) -> tuple[ChargeLine, ...]:
     """A line per component, then the true-up and the risk lines that apply."""
     lines = [
@@ -436,7 +444,7 @@ def _extra_line(code: str, label: str, surface: str, amount: Decimal) -> ChargeL
 
 
 def _task_margins(
-    quote: QuoteInput, lines: tuple[ChargeLine, ...], list_total: Decimal, net: Decimal, risk
+    quote: QuoteInput, lines: tuple[ChargeLine, ...], list_total: Decimal, net: Decimal, risk: AppliedRisk
 ) -> tuple[TaskMargin, ...]:
     """Per work unit: the net price earned per task (its lines, after the deal's discount)
     against the cost of one task."""
@@ -470,7 +478,7 @@ def to_primitive(value: Any) -> Any:
     return value
 
 
-def _field_primitive(f: dataclasses.Field, value: Any) -> Any:
+def _field_primitive(f: dataclasses.Field[Any], value: Any) -> Any:
     # An int given for a Decimal field (seats=10) is written as the Decimal it means, so the
     # replayed input (which reads it back as Decimal("10")) has the same canonical form.
     if isinstance(value, int) and not isinstance(value, bool) and "Decimal" in str(f.type):

@@ -164,7 +164,7 @@ _VOLUME_SHAPE = attrgetter("work_unit", "cv")
 _LINE_SHAPE = attrgetter("work_unit", "category", "cv")
 
 
-def _layout(quote: QuoteInput) -> tuple[tuple, list[Volume], list[CostLine]]:
+def _layout(quote: QuoteInput) -> tuple[tuple[object, ...], list[Volume], list[CostLine]]:
     """The quote's volumes and cost lines in draw order, and the key of its shape: quotes with
     the same key draw from the same arrays and differ only by numbers."""
     volumes = sorted(quote.volumes, key=_BY_WORK_UNIT)
@@ -237,7 +237,7 @@ def simulate_many(
 ) -> list[SimulationResult]:
     """The distribution of margin and bill of each quote (validated, with its applied risk), in
     order; `histogram=False` leaves out the histogram (the figures a deal stores do not need it)."""
-    shapes: dict[tuple, list[int]] = defaultdict(list)
+    shapes: dict[tuple[object, ...], list[int]] = defaultdict(list)
     layouts = []
     for index, quote in enumerate(quotes):
         key, volumes, lines = _layout(quote)
@@ -256,7 +256,7 @@ def simulate_many(
             )
             for index, result in zip(block, figures, strict=True):
                 results[index] = result
-    return results
+    return [result for result in results if result is not None]  # every index was filled
 
 
 def _simulate_block(
@@ -357,10 +357,11 @@ def _simulate_block(
         )
         bill_pct = from_order_statistics(bills(at_ranks, (rows, len(ranks))), n, PERCENTILES)
     # Python floats format faster than NumPy's, one row at a time.
-    margins, bills = margin_pct.tolist(), bill_pct.tolist()
+    margin_rows, bill_rows = margin_pct.tolist(), bill_pct.tolist()
     results = []
     for row in range(rows):
-        edges, counts = ((), ())
+        edges: tuple[Decimal, ...] = ()
+        counts: tuple[int, ...] = ()
         if histogram:
             bins, bin_edges = bars[row]
             edges = tuple(_to_decimal(e, RATIO_STEP) for e in bin_edges)
@@ -369,15 +370,15 @@ def _simulate_block(
             SimulationResult(
                 draws=n,
                 seed=seed,
-                margin_p10=_to_decimal(margins[row][0], RATIO_STEP),
-                margin_p50=_to_decimal(margins[row][1], RATIO_STEP),
-                margin_p90=_to_decimal(margins[row][2], RATIO_STEP),
+                margin_p10=_to_decimal(margin_rows[row][0], RATIO_STEP),
+                margin_p50=_to_decimal(margin_rows[row][1], RATIO_STEP),
+                margin_p90=_to_decimal(margin_rows[row][2], RATIO_STEP),
                 probability_below_floor=(Decimal(below[row]) / Decimal(n)).quantize(RATIO_STEP)
                 if n
                 else ZERO,
-                bill_p10=_to_decimal(bills[row][0], CENT),
-                bill_p50=_to_decimal(bills[row][1], CENT),
-                bill_p90=_to_decimal(bills[row][2], CENT),
+                bill_p10=_to_decimal(bill_rows[row][0], CENT),
+                bill_p50=_to_decimal(bill_rows[row][1], CENT),
+                bill_p90=_to_decimal(bill_rows[row][2], CENT),
                 histogram_edges=edges,
                 histogram_counts=counts,
             )

@@ -144,7 +144,8 @@ class RiskSelection:
     def option_for(self, kind: RiskKind) -> str:
         if kind is RiskKind.INDEMNITY:
             return "yes" if self.indemnity else "no"
-        return getattr(self, kind.value)
+        option: str = getattr(self, kind.value)  # review_level, compliance_tier, confidence_tier
+        return option
 
 
 @dataclass(frozen=True)
