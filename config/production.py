@@ -23,6 +23,7 @@ from config.settings import (
     BASE_DIR,
     DATABASES,
     EMAIL_BACKEND,
+    EVIDENCE_STORAGE,
     INSTALLED_APPS,
     LOGGING,
     MIDDLEWARE,
@@ -117,7 +118,7 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # ---- static files: whitenoise, hashed names, compressed ---------------------------------------
 STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or str(BASE_DIR / "staticfiles")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": EVIDENCE_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

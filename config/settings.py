@@ -100,6 +100,30 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Evidence files go to MEDIA_ROOT, or to an S3-compatible object store when EVIDENCE_S3_BUCKET
+# names a bucket (django-storages), which every web host then shares: EVIDENCE_S3_ENDPOINT_URL for
+# a store other than AWS (MinIO, Ceph...), AWS_S3_REGION_NAME, and the credentials as boto3 reads
+# them (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the host's role). Files are private:
+# they are read through the site, never linked to.
+EVIDENCE_S3_BUCKET = os.environ.get("EVIDENCE_S3_BUCKET", "").strip()
+if EVIDENCE_S3_BUCKET:
+    EVIDENCE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": EVIDENCE_S3_BUCKET,
+            "endpoint_url": os.environ.get("EVIDENCE_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "location": "evidence",
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+else:
+    EVIDENCE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": EVIDENCE_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
