@@ -33,6 +33,7 @@ import os
 import random
 import shutil
 import signal
+import socketserver
 import subprocess
 import sys
 import tempfile
@@ -186,7 +187,7 @@ class Processes:
             "DJANGO_SECRET_KEY": "faults-" + os.urandom(24).hex(),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SSL_REDIRECT": "0",
-            "EMAIL_URL": "smtp://127.0.0.1:1025",  # nothing listens: notices fail and retry, as they may
+            "EMAIL_URL": f"smtp://127.0.0.1:{MAIL_PORT}",  # the sink below: this test is not about mail
             "DATABASE_URL": DATABASE_URL,
             "CELERY_BROKER_URL": BROKER_URL,
             "CELERY_VISIBILITY_TIMEOUT": "20",  # a killed worker's job comes back after 20 s
@@ -805,6 +806,37 @@ def verify(plan: dict, load: Load, timeline: dict, catch_up: float) -> list[str]
     return problems
 
 
+MAIL_PORT = 2525
+
+
+class MailSink(socketserver.StreamRequestHandler):
+    """Just enough SMTP to take the flag notices the workers send and drop them: production
+    settings need a transport, and mail that cannot leave would retry throughout the faults."""
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 sink\r\n")
+        while line := self.rfile.readline():
+            verb = line[:4].upper()
+            if verb == b"DATA":
+                self.wfile.write(b"354 go on\r\n")
+                while (body := self.rfile.readline()) and body != b".\r\n":
+                    pass
+                self.wfile.write(b"250 dropped\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:  # EHLO, HELO, MAIL, RCPT, RSET, NOOP
+                self.wfile.write(b"250 ok\r\n")
+
+
+def mail_sink() -> socketserver.ThreadingTCPServer:
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", MAIL_PORT), MailSink)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--yes", action="store_true", help="Really create, restart and drop the services.")
@@ -828,6 +860,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="dealdesk-faults-"))
     say(f"logs in {workdir}")
     procs = Processes(workdir)
+    sink = mail_sink()
     stop = threading.Event()
     threads: list[threading.Thread] = []
     started = time.monotonic()
@@ -858,6 +891,7 @@ def main() -> int:
     finally:
         stop.set()
         procs.stop_all()
+        sink.shutdown()
         if redis_up():
             redis_stop()
         if not args.keep:
