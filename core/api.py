@@ -27,6 +27,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.http import Http404
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
 from redis.exceptions import RedisError
 from rest_framework import exceptions, pagination, parsers, permissions, serializers, throttling
 from rest_framework.settings import api_settings
@@ -377,17 +378,18 @@ class FigureField(GivenNotEmpty, DecimalFormField):
     empty_message = "Give a number."
 
 
+DECIMAL_FILTER_PATTERN = r"^[+-]?0*[0-9]{1,12}(?:\.[0-9]{1,12})?$"
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": DECIMAL_FILTER_PATTERN})
 class DecimalFilter(django_filters.Filter):
     """A figure to compare with, as a decimal string (`0.55`, `-1200`): up to 12 digits before
-    the point and 12 after, far past any figure stored (`DECIMAL_FILTER_PATTERN`)."""
+    the point and 12 after, far past any figure stored."""
 
     field_class = FigureField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, max_digits=24, decimal_places=12, **kwargs)
-
-
-DECIMAL_FILTER_PATTERN = r"^[+-]?0*[0-9]{1,12}(?:\.[0-9]{1,12})?$"
 
 
 class MomentField(GivenNotEmpty, django_filters.fields.IsoDateTimeField):
@@ -651,9 +653,6 @@ def tighten_requests(result, generator, request, public):
                 # `ordering` takes any text: a field it does not know is left out, as DRF does.
                 is_text = parameter["in"] == "query" and schema.get("type") == "string"
                 is_text = is_text and parameter["name"] != "ordering"
-                if is_text and schema.get("format") == "decimal":  # `DecimalFilter`: any size
-                    schema.pop("nullable", None)
-                    schema["pattern"] = DECIMAL_FILTER_PATTERN
                 if is_text and not {"enum", "format", "pattern"} & set(schema):
                     schema["pattern"] = "^[^\\u0000]*$"
             for content in operation.get("requestBody", {}).get("content", {}).values():

@@ -30,12 +30,19 @@ def only_this_site(tab, base_url: str) -> list[str]:
     return blocked
 
 
-def test_swagger_ui_lists_the_operations_with_other_hosts_blocked(journey, live_server):
+def docs_tab(journey, live_server, path: str):
+    """The deal desk's tab on `path`, logged in, with every other host blocked; and the list of
+    what was tried elsewhere."""
     UserFactory(username="dana", group=roles.DEAL_DESK)
     tab = journey()
     blocked = only_this_site(tab, live_server.url)
     tab.log_in("dana")
-    tab.page.goto("/api/docs/")
+    tab.page.goto(path)
+    return tab, blocked
+
+
+def test_swagger_ui_lists_the_operations_with_other_hosts_blocked(journey, live_server):
+    tab, blocked = docs_tab(journey, live_server, "/api/docs/")
     tab.page.locator(".opblock").first.wait_for()
     operations = tab.page.locator(".opblock-summary-path").all_inner_texts()
     assert "/api/v1/deals/" in operations and "/api/v1/performed-work/" in operations
@@ -46,11 +53,7 @@ def test_swagger_ui_lists_the_operations_with_other_hosts_blocked(journey, live_
 
 
 def test_redoc_shows_the_api_with_other_hosts_blocked(journey, live_server):
-    UserFactory(username="dana", group=roles.DEAL_DESK)
-    tab = journey()
-    blocked = only_this_site(tab, live_server.url)
-    tab.log_in("dana")
-    tab.page.goto("/api/redoc/")
+    tab, blocked = docs_tab(journey, live_server, "/api/redoc/")
     tab.page.get_by_text("Deal desk API").first.wait_for()
     assert "/api/v1/performed-work/" in tab.text()
     # ReDoc's bundle asks for its makers' logo from their CDN; the page is whole without it.
