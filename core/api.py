@@ -685,6 +685,7 @@ def document_errors(result, generator, request, public):
 def library_doc_excludes() -> list[type]:
     """drf-spectacular: the docstrings of this module's base classes describe the bases, not an
     operation's body; a serializer without a docstring of its own gets no description."""
+    # drf-spectacular's plumbing imports DRF's views, which this module must not at load (above).
     from drf_spectacular.plumbing import get_lib_doc_excludes
 
     bases = [ModelSerializer, Serializer, RefuseUnknownFields, ChoiceDependentSerializer]
