@@ -1,13 +1,14 @@
 # Developer and CI entry points. Everything runs through .venv/bin/python; no activation.
 #
-#   make install   create .venv (if missing) and install requirements.lock
+#   make install              create .venv and install uv.lock: the app, its tests and its linters
+#   make install-production   the same lock without the test and lint tools (dependency groups)
 #   make run       migrate, load the demo data (prints the logins), serve on 127.0.0.1:8000
 #   make serve     production-like: gunicorn, two Celery workers and beat on PostgreSQL + Redis
 #   make test      system checks, missing-migration check, pytest (PYTEST_ARGS, default -n 2)
 #   make lint      ruff check + ruff format --check + lint-imports (the layer contracts in pyproject.toml)
 #                  + mypy (strict on the engine; [tool.mypy] in pyproject.toml)
 #   make bench     run every bench/*.py
-#   make lock      regenerate requirements.lock from pyproject.toml (pip-tools)
+#   make lock      regenerate uv.lock from pyproject.toml
 
 PYTHON ?= python3
 VENV := .venv
@@ -15,20 +16,36 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n 2
 
-# pip-tools lives in a throwaway venv so it never ends up in the project's environment.
-LOCK_VENV ?= /tmp/dealdesk-pip-tools
+# uv from PATH when there is one; otherwise a pinned uv from the package index in a bootstrap
+# environment of its own, so a fresh machine needs only Python and make.
+UV_VERSION := 0.13.10
+UV_BOOTSTRAP := .uv-bootstrap
+UV ?= $(or $(shell command -v uv 2>/dev/null),$(UV_BOOTSTRAP)/bin/uv)
+# Use the interpreter that is there (PYTHON), never one uv would download.
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 # e.g. `make lock LOCK_ARGS=--upgrade` or `make lock LOCK_ARGS="--upgrade-package django"`
 LOCK_ARGS ?=
 
-.PHONY: install run serve test lint bench lock
+.PHONY: install install-production run serve test lint bench lock
 
 install: $(STAMP)
 
-# Re-runs only when requirements.lock is newer than the stamp (or the stamp is missing).
-$(STAMP): requirements.lock
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --require-hashes -r requirements.lock
+$(UV_BOOTSTRAP)/bin/uv:
+	$(PYTHON) -m venv $(UV_BOOTSTRAP)
+	$(UV_BOOTSTRAP)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+# Re-runs only when the lock is newer than the stamp (or the stamp is missing). --locked: the lock
+# must match pyproject.toml; uv refuses rather than resolving anew.
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --locked
 	touch $@
+
+# What a production host runs: runtime dependencies only (no pytest, playwright, ruff, ...).
+install-production: | $(UV)
+	$(UV) sync --locked --no-default-groups
+	rm -f $(STAMP)
 
 run: install
 	$(PY) manage.py migrate
@@ -60,11 +77,5 @@ bench: install
 		echo "== $$f"; PYTHONPATH=$(CURDIR) $(PY) "$$f"; \
 	done; [ $$found -eq 1 ] || echo "no bench/*.py to run"
 
-lock:
-	test -x $(LOCK_VENV)/bin/pip-compile || { \
-		$(PYTHON) -m venv $(LOCK_VENV) && \
-		$(LOCK_VENV)/bin/pip install --upgrade pip pip-tools; }
-	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile \
-		--extra dev --generate-hashes --allow-unsafe --strip-extras \
-		--no-emit-index-url --no-emit-find-links \
-		$(LOCK_ARGS) --output-file requirements.lock pyproject.toml
+lock: | $(UV)
+	$(UV) lock $(LOCK_ARGS)

@@ -193,7 +193,7 @@ def gunicorn_headers(env: dict[str, str], port: int) -> dict[str, str]:
     try:
         for _ in range(150):
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 connection.request(
                     "GET",
                     "/admin/login/",
