@@ -6,7 +6,8 @@
 #   make serve     production-like: gunicorn, two Celery workers and beat on PostgreSQL + Redis
 #   make test      system checks, missing-migration check, pytest (PYTEST_ARGS, default -n 2)
 #   make lint      ruff check + ruff format --check + lint-imports (the layer contracts in pyproject.toml)
-#                  + mypy (strict on the engine; [tool.mypy] in pyproject.toml)
+#                  + mypy with django-stubs and djangorestframework-stubs: strict on the engine and on every
+#                  service and selector module ([tool.mypy] in pyproject.toml lists them)
 #   make bench     run every bench/*.py
 #   make lock      regenerate uv.lock from pyproject.toml
 

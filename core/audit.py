@@ -2,34 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from core.errors import DomainError
 from core.models import AuditEvent
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def audit_record(deal, actor, action: str, **detail) -> AuditEvent:
+# A row's values as the trail keeps them: None, booleans, ints and strings (JSON), by field name.
+RowValues = dict[str, Any]
+
+
+# `deal` is a deals.Deal or None: core sits below deals and cannot name its model (pyproject.toml's
+# layer contracts), hence Any.
+def audit_record(deal: Any, actor: User | None, action: str, **detail: Any) -> AuditEvent:
     """One row of the trail, in the caller's transaction; `deal` may be None."""
     return AuditEvent.objects.create(deal=deal, actor=actor, action=action, detail=detail)
 
 
-def snapshot_of(instance, fields) -> dict:
+def snapshot_of(instance: models.Model, fields: Iterable[str]) -> RowValues:
     """Plain values of `fields` for the audit trail (ids for relations, strings for numbers)."""
-    values = {}
+    values: RowValues = {}
     for name in fields:
         field = instance._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise TypeError(f"{instance._meta.label}.{name} is a reverse relation, not a column.")
         value = getattr(instance, field.attname)
         values[name] = value if value is None or isinstance(value, bool | int | str) else str(value)
     return values
 
 
-def row_values(instance) -> dict:
+def row_values(instance: models.Model) -> RowValues:
     """Every stored column of a row but its id, for a table audited whole."""
     return snapshot_of(instance, [f.name for f in instance._meta.concrete_fields if f.name != "id"])
 
 
-def audit_change(*, actor, instance, action: str, before: dict | None, after: dict | None, deal=None):
+def audit_change(
+    *,
+    actor: User | None,
+    instance: models.Model,
+    action: str,
+    before: RowValues | None,
+    after: RowValues | None,
+    deal: Any = None,
+) -> AuditEvent:
     """Which row changed, from what to what; `changed` lists the fields that differ."""
     changed = sorted(k for k in (after or before or {}) if (before or {}).get(k) != (after or {}).get(k))
     return audit_record(
@@ -45,7 +66,7 @@ def audit_change(*, actor, instance, action: str, before: dict | None, after: di
 
 
 @transaction.atomic
-def audited_save(*, actor, instance) -> dict | None:
+def audited_save(*, actor: User | None, instance: models.Model) -> RowValues | None:
     """Validate and store one row with its audit row; returns its values before (None if new).
 
     The stored row is locked while it is read, so two saves at once each record their own before.
@@ -71,7 +92,7 @@ def audited_save(*, actor, instance) -> dict | None:
 
 
 @transaction.atomic
-def audited_delete(*, actor, instance) -> None:
+def audited_delete(*, actor: User | None, instance: models.Model) -> None:
     """Delete one row; its audit row keeps what it held."""
     audit_change(
         actor=actor,

@@ -1,6 +1,7 @@
 """The one domain error every service raises; each shell maps it once (admin message, form error,
 page error, the API's error body)."""
 
+from collections.abc import Mapping
 from http import HTTPStatus
 
 from django.core.exceptions import ValidationError
@@ -21,7 +22,9 @@ class DomainError(ValidationError):
     """A refused action: a stable code, messages keyed by the field (or '__all__') they concern,
     and the HTTP status the code stands for."""
 
-    def __init__(self, errors: dict[str, list[str] | str], code: str = "invalid"):
+    code: str  # always set (ValidationError's may be None)
+
+    def __init__(self, errors: Mapping[str, list[str] | str], code: str = "invalid") -> None:
         normalised = {k: [v] if isinstance(v, str) else list(v) for k, v in errors.items()}
         super().__init__(normalised, code=code)
         self.code = code

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,34 +18,27 @@ from deals.extensions import gate_failures
 from deals.models import ApprovalRule, ApprovalStep, Deal, Decision, QuoteSnapshot
 from deals.roles import in_group
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from pricing.engine.advisor import Warning as AdvisorWarning
+
 C = ApprovalRule.Condition
 
 
 def rule_matches(
-    rule: ApprovalRule, deal: Deal, result: dict, work_units: dict[str, dict], warnings: dict | None = None
+    rule: ApprovalRule,
+    deal: Deal,
+    result: dict[str, Any],
+    work_units: dict[str, dict[str, Any]],
+    warnings: Mapping[str, AdvisorWarning] | None = None,
 ) -> str | None:
     """Why `rule` applies to the frozen quote, or None. Reads the snapshot's figures only."""
     sim = result["simulation"]
-    t = None if rule.threshold is None else format(rule.threshold.normalize(), "f")
-
-    def figure(value):
-        return None if value is None else Decimal(value)
-
-    margin = figure(result["gross_margin"])
-    if rule.condition == C.ALWAYS:
+    condition = rule.condition
+    if condition == C.ALWAYS:
         return "every deal"
-    if rule.condition == C.DISCOUNT_ABOVE and deal.discount_pct > rule.threshold:
-        return f"discount {format(deal.discount_pct.normalize(), 'f')}% above {t}%"
-    if rule.condition == C.MARGIN_BELOW and (margin is None or margin < rule.threshold):
-        return f"gross margin {margin} below {t}"
-    if rule.condition == C.P10_MARGIN_BELOW and figure(sim["margin_p10"]) < rule.threshold:
-        return f"P10 margin {sim['margin_p10']} below {t}"
-    if (
-        rule.condition == C.PROBABILITY_BELOW_FLOOR_ABOVE
-        and figure(sim["probability_below_floor"]) > rule.threshold
-    ):
-        return f"probability below floor {sim['probability_below_floor']} above {t}"
-    if rule.condition == C.OUTCOME_NOT_ATTRIBUTABLE:
+    if condition == C.OUTCOME_NOT_ATTRIBUTABLE:
         weak = sorted(
             line["work_unit"]
             for line in result["lines"]
@@ -52,13 +47,30 @@ def rule_matches(
         )
         if weak:
             return "outcome pricing on " + ", ".join(weak) + " whose attribution is not defensible"
-    if rule.condition == C.INDEMNITY and deal.indemnity:
-        return "indemnity requested"
-    if rule.condition == C.ADVISOR_WARNING:
+        return None
+    if condition == C.INDEMNITY:
+        return "indemnity requested" if deal.indemnity else None
+    if condition == C.ADVISOR_WARNING:
         from deals.advisor import advisor_rule_reason
 
         return advisor_rule_reason(rule.advisor_code, warnings or {})
-    if rule.condition == C.TCV_ABOVE and figure(result["total_contract_value"]) > rule.threshold:
+    if condition not in ApprovalRule.THRESHOLD_CONDITIONS:
+        return None
+    threshold = rule.threshold
+    if threshold is None:
+        # ApprovalRule.clean refuses such a rule: one stored without its threshold cannot be judged.
+        raise ValueError(f"Approval rule {rule.pk} ({condition}) has no threshold.")
+    t = format(threshold.normalize(), "f")
+    margin = None if result["gross_margin"] is None else Decimal(result["gross_margin"])
+    if condition == C.DISCOUNT_ABOVE and deal.discount_pct > threshold:
+        return f"discount {format(deal.discount_pct.normalize(), 'f')}% above {t}%"
+    if condition == C.MARGIN_BELOW and (margin is None or margin < threshold):
+        return f"gross margin {margin} below {t}"
+    if condition == C.P10_MARGIN_BELOW and Decimal(sim["margin_p10"]) < threshold:
+        return f"P10 margin {sim['margin_p10']} below {t}"
+    if condition == C.PROBABILITY_BELOW_FLOOR_ABOVE and Decimal(sim["probability_below_floor"]) > threshold:
+        return f"probability below floor {sim['probability_below_floor']} above {t}"
+    if condition == C.TCV_ABOVE and Decimal(result["total_contract_value"]) > threshold:
         return f"total contract value {result['total_contract_value']} above {t}"
     return None
 
@@ -92,7 +104,7 @@ def build_chain(deal: Deal, snapshot: QuoteSnapshot) -> list[ApprovalStep]:
 
 
 @transaction.atomic
-def decide(*, step_id: int, actor, outcome: str, comment: str = "", seen_hash: str) -> Decision:
+def decide(*, step_id: int, actor: User, outcome: str, comment: str = "", seen_hash: str) -> Decision:
     """Record one decision on one pending step, or refuse with a clear reason and change nothing.
 
     The deal row is locked, then the step: the one lock order of every writer of a deal and its
@@ -157,7 +169,7 @@ def decide(*, step_id: int, actor, outcome: str, comment: str = "", seen_hash: s
         Decision.Outcome.APPROVE: ApprovalStep.Status.APPROVED,
         Decision.Outcome.REJECT: ApprovalStep.Status.REJECTED,
         Decision.Outcome.REQUEST_CHANGES: ApprovalStep.Status.CHANGES_REQUESTED,
-    }[outcome]
+    }[Decision.Outcome(outcome)]
     step.decided_at = now
     step.save(update_fields=["status", "decided_at"])
     audit_record(deal, actor, f"step_{step.status}", step=step.pk, group=step.group.name, comment=comment)

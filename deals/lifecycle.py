@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,6 +15,9 @@ from deals.models import ApprovalStep, Deal, QuoteSnapshot
 from deals.quoting import quote_inputs
 from deals.recompute import FIGURE_FIELDS, apply_result
 from pricing.engine import EngineInputError, compute_quote, quote_hash, to_primitive
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 S = Deal.Status
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -30,7 +35,7 @@ JUDGED_STATES = frozenset({S.SUBMITTED, S.APPROVED})
 CLOSED_STATES = frozenset({S.WON, S.LOST})
 
 
-def transition(deal: Deal, to: str, *, actor, reason: str = "", **detail) -> Deal:
+def transition(deal: Deal, to: str, *, actor: User, reason: str = "", **detail: Any) -> Deal:
     """Move `deal` (locked by the caller) to `to`, or refuse if the lifecycle does not allow it."""
     source = deal.status
     if to not in TRANSITIONS[source]:
@@ -68,7 +73,7 @@ def void_all_approvals(deal: Deal) -> int:
 
 
 @transaction.atomic
-def return_to_draft(deal: Deal, *, actor, reason: str) -> Deal:
+def return_to_draft(deal: Deal, *, actor: User, reason: str) -> Deal:
     """An edit of a judged input of a submitted or approved deal: back to draft, approvals void."""
     voided = void_all_approvals(deal)
     return transition(deal, S.DRAFT, actor=actor, reason=reason, voided_steps=voided)
@@ -78,11 +83,11 @@ def latest_snapshot(deal: Deal) -> QuoteSnapshot | None:
     return deal.snapshots.order_by("-created_at", "-id").first()
 
 
-def can_act_as_owner(deal: Deal, actor) -> bool:
+def can_act_as_owner(deal: Deal, actor: User | AnonymousUser) -> bool:
     return actor.is_superuser or (deal.owner_id is not None and deal.owner_id == actor.pk)
 
 
-def freeze_snapshot(deal: Deal, *, actor) -> QuoteSnapshot:
+def freeze_snapshot(deal: Deal, *, actor: User) -> QuoteSnapshot:
     """Compute the deal's quote now and freeze inputs, outputs, engine version and hash."""
     quote = quote_inputs([deal.pk])[deal.pk]
     try:
@@ -107,7 +112,7 @@ def freeze_snapshot(deal: Deal, *, actor) -> QuoteSnapshot:
 
 
 @transaction.atomic
-def submit(*, deal_id: int, actor) -> Deal:
+def submit(*, deal_id: int, actor: User) -> Deal:
     """Submit for approval: every gate checked and every failure listed, or nothing changes."""
     from deals.approvals import build_chain
 
@@ -129,7 +134,7 @@ def submit(*, deal_id: int, actor) -> Deal:
 
 
 @transaction.atomic
-def close(*, deal_id: int, actor, won: bool) -> Deal:
+def close(*, deal_id: int, actor: User, won: bool) -> Deal:
     deal = Deal.objects.select_for_update().get(pk=deal_id)
     if not can_act_as_owner(deal, actor):
         raise DomainError({"owner": "Only the deal's owner closes it."}, code="forbidden")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -59,7 +60,7 @@ class Team(models.Model):
         return self.name
 
 
-class DealQuerySet(models.QuerySet):
+class DealQuerySet(models.QuerySet["Deal"]):
     def with_quote_relations(self):
         return self.select_related("customer", "owner", "plan_version__plan")
 
@@ -195,7 +196,7 @@ class Deal(models.Model):
     def __str__(self):
         return f"{self.name} — {self.customer}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # A partial save moves `updated_at` too, so the flag scan sees every change.
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
@@ -280,7 +281,7 @@ class QuoteSnapshot(models.Model):
     def __str__(self):
         return f"Snapshot {self.hash[:12]} of {self.deal_id} r{self.revision}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk:
             raise ValidationError("A quote snapshot is frozen.")
         super().save(*args, **kwargs)
@@ -392,7 +393,7 @@ class Decision(models.Model):
     def __str__(self):
         return f"{self.get_outcome_display()} by {self.actor} on deal {self.deal_id}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk:
             raise ValidationError("A decision is never edited.")
         super().save(*args, **kwargs)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -88,7 +89,7 @@ def component_from_row(row: PriceComponentRow) -> PriceComponent:
         code=row.code,
         charge_model=ChargeModel(row.charge_model),
         amount=row.amount,
-        work_unit=row.work_unit.code if row.work_unit_id else None,
+        work_unit=row.work_unit.code if row.work_unit is not None else None,
         billed_unit=row.billed_unit,
         package_size=row.package_size,
         tiers=tuple(Tier(t.lower, t.upper, t.unit_price, t.flat_fee) for t in row.tiers.all()),
@@ -162,6 +163,8 @@ _risk_choices = itemgetter(*RISK_CHOICES)
 # (work unit id, monthly quantity, cv) and (work unit id, category, unit cost or None, cv or None)
 VolumeRow = tuple[int, Decimal, Decimal]
 CostLineRow = tuple[int, str, Decimal | None, Decimal | None]
+# A deal's columns by name, as `deal_terms` reads them.
+Terms = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,7 @@ class QuoteAssembler:
         # Deals have most cost lines (those that follow the catalog) and risk choices in common:
         # one value each, which the engine also checks once.
         self._catalog_lines: dict[tuple[int, str], CostLine | None] = {}
-        self._risk_selections: dict[tuple, RiskSelection] = {}
+        self._risk_selections: dict[tuple[Any, ...], RiskSelection] = {}
 
     def work_units(self, ids: frozenset[int]) -> tuple[WorkUnitSpec, ...]:
         if ids not in self._work_units:
@@ -234,13 +237,15 @@ class QuoteAssembler:
             )
         return self._catalog_lines[key]
 
-    def risk_selection(self, terms: dict) -> RiskSelection:
+    def risk_selection(self, terms: Terms) -> RiskSelection:
         choices = _risk_choices(terms)
         if choices not in self._risk_selections:
             self._risk_selections[choices] = RiskSelection(**dict(zip(RISK_CHOICES, choices, strict=True)))
         return self._risk_selections[choices]
 
-    def quote_input(self, terms: dict, volumes: list[VolumeRow], cost_lines: list[CostLineRow]) -> QuoteInput:
+    def quote_input(
+        self, terms: Terms, volumes: list[VolumeRow], cost_lines: list[CostLineRow]
+    ) -> QuoteInput:
         pricing = self.pricing[terms["plan_version_id"]]
         units = self.units
         lines = []
@@ -280,7 +285,7 @@ class QuoteAssembler:
         )
 
 
-def deal_terms(deal_ids: Iterable[int], *extra: str) -> list[dict]:
+def deal_terms(deal_ids: Iterable[int], *extra: str) -> list[Terms]:
     """The columns of the deals a quote reads (DEAL_TERMS), and any `extra` ones, in one query."""
     names = (*DEAL_TERMS, *extra)
     rows = fetched_rows(Deal.objects.filter(id__in_batch=list(deal_ids)).order_by("id").values_list(*names))
@@ -293,7 +298,7 @@ def quote_inputs(deal_ids: Iterable[int]) -> dict[int, QuoteInput | EngineInputE
     return quote_inputs_for(deal_terms(deal_ids))
 
 
-def quote_inputs_for(deals: list[dict]) -> dict[int, QuoteInput | EngineInputError]:
+def quote_inputs_for(deals: list[Terms]) -> dict[int, QuoteInput | EngineInputError]:
     """Engine inputs for deals whose terms are read (see `deal_terms`), loading their rows."""
     ids = [d["id"] for d in deals]
     # Each deal's rows in the order of the models' own ordering (by work unit, then category),
@@ -316,7 +321,8 @@ def quote_inputs_for(deals: list[dict]) -> dict[int, QuoteInput | EngineInputErr
         PlanVersion.objects.filter(id__in={d["plan_version_id"] for d in deals}).select_related("plan")
     )
     unit_ids = set().union(*(p.work_unit_ids for p in pricing.values()))
-    unit_ids.update(row[0] for rows in (*volumes.values(), *cost_lines.values()) for row in rows)
+    unit_ids.update(row[0] for rows in volumes.values() for row in rows)
+    unit_ids.update(row[0] for rows in cost_lines.values() for row in rows)
     assembler = QuoteAssembler(
         pricing, {u.id: u for u in WorkUnit.objects.filter(id__in=unit_ids)}, CatalogCosts(unit_ids)
     )
@@ -336,9 +342,12 @@ def quote_results(
 ) -> dict[int, QuoteResult | EngineInputError]:
     """Each deal's quote, or the reason it has none; the quotes computed as one batch (`histogram`
     and `detail` as for compute_quotes)."""
-    priced = [key for key, quote in inputs.items() if not isinstance(quote, EngineInputError)]
-    results = compute_quotes([inputs[key] for key in priced], histogram=histogram, detail=detail)
-    return {**inputs, **dict(zip(priced, results, strict=True))}
+    priced = {key: quote for key, quote in inputs.items() if not isinstance(quote, EngineInputError)}
+    results = compute_quotes(list(priced.values()), histogram=histogram, detail=detail)
+    by_key = dict(zip(priced, results, strict=True))
+    return {
+        key: quote if isinstance(quote, EngineInputError) else by_key[key] for key, quote in inputs.items()
+    }
 
 
 def build_quote_input(deal: Deal, assembler: QuoteAssembler) -> QuoteInput:

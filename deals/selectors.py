@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
@@ -17,8 +18,11 @@ from deals.quoting import quote_inputs
 from deals.roles import MANAGER, SEES_ALL_DEALS, SELLER, group_names
 from pricing.engine import EngineInputError, compute_quote, to_primitive
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def deals_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+
+def deals_visible_to(user: User | AnonymousUser, queryset: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
     queryset = Deal.objects.all() if queryset is None else queryset
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
@@ -34,7 +38,9 @@ def deals_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(scope)
 
 
-def customers_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+def customers_visible_to(
+    user: User | AnonymousUser, queryset: QuerySet[Customer] | None = None
+) -> QuerySet[Customer]:
     """The customers of the deals the user sees, and those nobody has a deal with yet (the CRM's
     new accounts, for a first deal); a customer of only other sellers' deals is not among them."""
     queryset = Customer.objects.all() if queryset is None else queryset
@@ -47,7 +53,7 @@ def customers_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     )
 
 
-def approval_queue(user) -> QuerySet:
+def approval_queue(user: User | AnonymousUser) -> QuerySet[Deal]:
     """Deals with a step pending on one of the user's groups, oldest submission first.
 
     Annotated with the waiting step, so the queue is one query whatever its length.
@@ -70,7 +76,7 @@ def approval_queue(user) -> QuerySet:
     )
 
 
-def deal_review(deal: Deal, user) -> dict:
+def deal_review(deal: Deal, user: User | AnonymousUser) -> dict[str, Any]:
     """Everything the deal page shows above the fold, in a bounded number of queries.
 
     A submitted deal is shown from its frozen snapshot (what the approvers judge); a draft
@@ -121,7 +127,7 @@ def deal_review(deal: Deal, user) -> dict:
     }
 
 
-def live_beside_snapshot(deal: Deal, result: dict) -> dict | None:
+def live_beside_snapshot(deal: Deal, result: dict[str, Any]) -> dict[str, Any] | None:
     """The deal's figures as costs stand today beside the frozen ones the approvers judged, with
     which of them has fallen below the floor since; None while today's are being recomputed."""
     if deal.is_stale or deal.gross_margin is None:
@@ -139,7 +145,7 @@ def live_beside_snapshot(deal: Deal, result: dict) -> dict | None:
     }
 
 
-def chart_data(result: dict, margin_floor) -> dict:
+def chart_data(result: dict[str, Any], margin_floor: Decimal) -> dict[str, Any]:
     """Series for the price breakdown, the margin waterfall and the margin distribution."""
     costs = result["cost_by_category"]
     sim = result["simulation"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.audit import audit_change, audited_save, snapshot_of
+from core.audit import RowValues, audit_change, audited_save, snapshot_of
 from core.errors import DomainError
 from deals.lifecycle import CLOSED_STATES, JUDGED_STATES, can_act_as_owner, return_to_draft
 from deals.models import Customer, Deal, DealCostLine, DealVolume
@@ -17,6 +18,9 @@ from deals.recompute import chunks
 from deals.selectors import customers_visible_to
 from pricing.engine.types import CostCategory
 from pricing.models import PlanVersion, WorkUnit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Fields whose change alters the quote: an edit bumps the revision and recomputes the figures.
 PRICE_FIELDS = frozenset(
@@ -39,7 +43,7 @@ JUDGED_FIELDS = PRICE_FIELDS | {"customer", "owner", "rollback_path"}
 DEAL_FIELDS = JUDGED_FIELDS | {"name", "notes", "crm_id"}
 
 
-def deals_mark_stale(deals: QuerySet) -> int:
+def deals_mark_stale(deals: QuerySet[Deal]) -> int:
     """Mark deals stale now and recompute exactly those once the transaction commits."""
     from deals.tasks import recompute_deals
 
@@ -48,7 +52,7 @@ def deals_mark_stale(deals: QuerySet) -> int:
         return 0
     Deal.objects.filter(id__in=ids).mark_stale()
 
-    def enqueue():
+    def enqueue() -> None:
         for chunk in chunks(ids):
             recompute_deals.delay(chunk)
 
@@ -57,19 +61,21 @@ def deals_mark_stale(deals: QuerySet) -> int:
     return len(ids)
 
 
-def priced_work_units(plan_version: PlanVersion) -> QuerySet:
+def priced_work_units(plan_version: PlanVersion) -> QuerySet[WorkUnit]:
     return WorkUnit.objects.filter(price_components__version=plan_version).distinct().order_by("code")
 
 
-def customer_save(*, actor, customer: Customer) -> Customer:
+def customer_save(*, actor: User | None, customer: Customer) -> Customer:
     """Create or amend a customer, audited (the admin, the API and the CRM's pushes alike)."""
     audited_save(actor=actor, instance=customer)
     return customer
 
 
-def refuse_hidden_customer(actor, customer_id) -> None:
+def refuse_hidden_customer(actor: User | None, customer_id: int | None) -> None:
     """A seller deals only with the customers they may see (their own deals', or new ones)."""
-    if actor is not None and not customers_visible_to(actor).filter(pk=customer_id).exists():
+    if actor is not None and (
+        customer_id is None or not customers_visible_to(actor).filter(pk=customer_id).exists()
+    ):
         raise DomainError({"customer": "No such customer."})
 
 
@@ -79,11 +85,11 @@ def deal_create(
     customer: Customer,
     name: str,
     plan_version: PlanVersion,
-    owner=None,
-    actor=None,
+    owner: User | None = None,
+    actor: User | None = None,
     volumes: dict[WorkUnit, tuple[Decimal, Decimal]] | None = None,
-    cost_lines: list[dict] | None = None,
-    **fields,
+    cost_lines: list[dict[str, Any]] | None = None,
+    **fields: Any,
 ) -> Deal:
     """A draft deal; its cost lines are those given or, by default, the catalog's for every
     priced work unit and cost category.
@@ -107,7 +113,7 @@ def deal_create(
 def deal_save_new(
     *,
     deal: Deal,
-    actor,
+    actor: User | None,
     volumes: dict[WorkUnit, tuple[Decimal, Decimal]] | None = None,
     cost_lines_from_catalog: bool = True,
 ) -> Deal:
@@ -138,7 +144,7 @@ def deal_save_new(
 
 
 @transaction.atomic
-def deal_delete(*, deal_id: int, actor) -> None:
+def deal_delete(*, deal_id: int, actor: User) -> None:
     """Only a draft is deleted, by its owner; the audit row outlives it."""
     deal = Deal.objects.select_for_update().get(pk=deal_id)
     if not can_act_as_owner(deal, actor):
@@ -170,7 +176,9 @@ def deal_volumes_set(*, deal: Deal, volumes: dict[WorkUnit, tuple[Decimal, Decim
     )
 
 
-def apply_edit_consequences(*, deal: Deal, actor, changed_fields: set[str], rows_changed: bool, before: dict):
+def apply_edit_consequences(
+    *, deal: Deal, actor: User, changed_fields: set[str], rows_changed: bool, before: RowValues
+) -> None:
     """The audit row of an edit written in this transaction, and what it sets off.
 
     An edit of a judged input (a price field, a gate's field, a volume or a cost line) bumps the
@@ -197,7 +205,7 @@ def apply_edit_consequences(*, deal: Deal, actor, changed_fields: set[str], rows
         deals_mark_stale(Deal.objects.filter(pk=deal.pk))
 
 
-def deal_cost_lines_set(*, deal: Deal, lines: list[dict]) -> None:
+def deal_cost_lines_set(*, deal: Deal, lines: list[dict[str, Any]]) -> None:
     """Replace the deal's cost lines; each dict has work_unit, category, unit_cost, cv, note."""
     rows = [
         DealCostLine(
@@ -230,10 +238,10 @@ def deal_cost_lines_set(*, deal: Deal, lines: list[dict]) -> None:
 def deal_update(
     *,
     deal_id: int,
-    actor,
-    fields: dict | None = None,
+    actor: User,
+    fields: dict[str, Any] | None = None,
     volumes: dict[WorkUnit, tuple[Decimal, Decimal]] | None = None,
-    cost_lines: list[dict] | None = None,
+    cost_lines: list[dict[str, Any]] | None = None,
 ) -> Deal:
     """Edit a deal as its owner; the lifecycle consequences follow from what changed."""
     fields = fields or {}

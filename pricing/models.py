@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -49,22 +50,48 @@ UNIT_PRICE_LIMIT = Decimal("1000000")  # a million per unit (or per million toke
 QUANTITY_LIMIT = Decimal("1000000000")  # a billion work units (or tokens) a month
 
 
-def money_field(**kwargs):
+# The decimal columns' types for mypy: a nullable column reads as Decimal | None, any other as
+# Decimal (django-stubs types a field from its constructor's call, not through a helper).
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
+
+    DecimalIn = str | float | Decimal | Combinable
+    DecimalColumn = models.DecimalField[DecimalIn, Decimal]
+    NullableDecimalColumn = models.DecimalField[DecimalIn | None, Decimal | None]
+
+
+@overload
+def money_field(*, null: Literal[True], **kwargs: Any) -> NullableDecimalColumn: ...
+@overload
+def money_field(*, null: Literal[False] = ..., **kwargs: Any) -> DecimalColumn: ...
+def money_field(**kwargs: Any) -> models.DecimalField[Any, Any]:
     kwargs.setdefault("validators", [non_negative, MaxValueValidator(MONEY_LIMIT)])
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
 
 
-def unit_price_field(**kwargs):
+@overload
+def unit_price_field(*, null: Literal[True], **kwargs: Any) -> NullableDecimalColumn: ...
+@overload
+def unit_price_field(*, null: Literal[False] = ..., **kwargs: Any) -> DecimalColumn: ...
+def unit_price_field(**kwargs: Any) -> models.DecimalField[Any, Any]:
     kwargs.setdefault("validators", [non_negative, MaxValueValidator(UNIT_PRICE_LIMIT)])
     return models.DecimalField(max_digits=16, decimal_places=6, **kwargs)
 
 
-def quantity_field(**kwargs):
+@overload
+def quantity_field(*, null: Literal[True], **kwargs: Any) -> NullableDecimalColumn: ...
+@overload
+def quantity_field(*, null: Literal[False] = ..., **kwargs: Any) -> DecimalColumn: ...
+def quantity_field(**kwargs: Any) -> models.DecimalField[Any, Any]:
     kwargs.setdefault("validators", [non_negative, MaxValueValidator(QUANTITY_LIMIT)])
     return models.DecimalField(max_digits=16, decimal_places=4, **kwargs)
 
 
-def ratio_field(**kwargs):
+@overload
+def ratio_field(*, null: Literal[True], **kwargs: Any) -> NullableDecimalColumn: ...
+@overload
+def ratio_field(*, null: Literal[False] = ..., **kwargs: Any) -> DecimalColumn: ...
+def ratio_field(**kwargs: Any) -> models.DecimalField[Any, Any]:
     return models.DecimalField(max_digits=7, decimal_places=4, **kwargs)
 
 
@@ -211,7 +238,7 @@ class PlanVersion(models.Model):
     def __str__(self):
         return f"{self.plan.name} v{self.number}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Status moves by queryset update in the services; a save of a frozen row is an edit.
         if self.pk:
             stored = PlanVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
@@ -235,7 +262,7 @@ class FrozenWithVersion(models.Model):
     # The attribute path from the row to its plan version.
     version_path: tuple[str, ...] = ("version",)
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self._refuse_if_frozen()
         super().save(*args, **kwargs)
 
@@ -385,7 +412,7 @@ class AdvisorThresholds(models.Model):
     def __str__(self):
         return "Advisor thresholds"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = self.SINGLETON_ID
         super().save(*args, **kwargs)
 

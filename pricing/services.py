@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +20,9 @@ from pricing.engine.charges import validate_tiers
 from pricing.engine.types import TIERED_CHARGES, CostCategory, Tier
 from pricing.models import CostComponent, ModelRate, PlanVersion, PricingPlan
 from pricing.signals import send_catalog_changed
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def plan_version_check(version: PlanVersion) -> None:
@@ -48,7 +52,7 @@ def plan_version_check(version: PlanVersion) -> None:
 
 
 @transaction.atomic
-def plan_version_publish(*, actor, version: PlanVersion) -> PlanVersion:
+def plan_version_publish(*, actor: User | None, version: PlanVersion) -> PlanVersion:
     """Freeze a draft version and supersede the plan's published one."""
     version = PlanVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != PlanVersion.Status.DRAFT:
@@ -75,7 +79,7 @@ def plan_version_publish(*, actor, version: PlanVersion) -> PlanVersion:
 
 @transaction.atomic
 def plan_version_create_draft(
-    *, actor, plan: PricingPlan, copy_from: PlanVersion | None = None
+    *, actor: User | None, plan: PricingPlan, copy_from: PlanVersion | None = None
 ) -> PlanVersion:
     """A new draft, optionally a copy of an existing version's prices to amend."""
     number = (plan.versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -104,7 +108,7 @@ def plan_version_create_draft(
 
 
 @transaction.atomic
-def model_rate_save(*, actor, rate: ModelRate) -> int:
+def model_rate_save(*, actor: User | None, rate: ModelRate) -> int:
     """Store a model's dated rate (new or amended), audited; returns how many deals it marked stale.
 
     The deals affected are those whose model cost follows the model, by its name before and after.
@@ -122,7 +126,7 @@ def model_rate_save(*, actor, rate: ModelRate) -> int:
 @transaction.atomic
 def model_rate_create(
     *,
-    actor,
+    actor: User | None,
     model_name: str,
     input_per_million: Decimal,
     output_per_million: Decimal,
@@ -142,7 +146,7 @@ def model_rate_create(
 
 
 @transaction.atomic
-def cost_component_save(*, actor, component: CostComponent) -> int:
+def cost_component_save(*, actor: User | None, component: CostComponent) -> int:
     """Store a catalog cost, audited; returns how many deals whose cost line follows it it marked stale."""
     before = audited_save(actor=actor, instance=component) or {}
     work_unit_ids = {component.work_unit_id, before.get("work_unit", component.work_unit_id)}

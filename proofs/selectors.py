@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -21,10 +22,13 @@ from pricing.engine.types import SURFACE_OF_CHARGE, ChargeModel, RiskKind
 from pricing.models import PriceComponent
 from proofs.models import ProofArtifact, RequirementTemplate
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 Applies = RequirementTemplate.Applies
 
 # The choices that make a deal risk-adjusted, by kind; the defaults are the standard offer.
-RISK_CHOICES: dict[str, Callable[[Deal], bool]] = {
+RISK_CHOICES: dict[RiskKind, Callable[[Deal], bool]] = {
     RiskKind.REVIEW_LEVEL: lambda deal: deal.review_level == Deal.ReviewLevel.FULL,
     RiskKind.INDEMNITY: lambda deal: deal.indemnity,
     RiskKind.COMPLIANCE_TIER: lambda deal: deal.compliance_tier == Deal.ComplianceTier.REGULATED,
@@ -170,12 +174,12 @@ def checklist_for(deal: Deal, *, with_history: bool = False) -> Checklist:
     return checklists_for([deal], with_history=with_history)[deal.pk]
 
 
-def seller_deals(user) -> QuerySet:
+def seller_deals(user: User) -> QuerySet[Deal]:
     """The user's own deals, as the seller pages show them."""
     return deals_visible_to(user).filter(owner=user).select_related("customer", "plan_version__plan")
 
 
-def report_deals(user, queryset: QuerySet | None = None) -> QuerySet:
+def report_deals(user: User | AnonymousUser, queryset: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
     """Deals whose proof report and realized figures the user may see: their own, their
     team's as a manager, every deal for the deal desk and finance."""
     queryset = Deal.objects.all() if queryset is None else queryset
@@ -190,5 +194,5 @@ def report_deals(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(scope)
 
 
-def artifacts_visible_to(user) -> QuerySet:
+def artifacts_visible_to(user: User | AnonymousUser) -> QuerySet[ProofArtifact]:
     return ProofArtifact.objects.filter(deal__in=deals_visible_to(user).values("pk"))

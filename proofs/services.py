@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -23,6 +24,9 @@ from proofs.errors import ProofError
 from proofs.models import ArtifactKind, MetricUnit, ProofArtifact, RequirementTemplate
 from proofs.selectors import checklist_for
 from proofs.validation import check_file_size, check_link, check_metric, check_period, detect_file_type
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # A judged or closed deal's evidence is what was judged: it no longer changes.
 EVIDENCE_OPEN_STATES = frozenset({Deal.Status.DRAFT, Deal.Status.SUBMITTED, Deal.Status.CHANGES_REQUESTED})
@@ -39,7 +43,9 @@ def evidence_acceptance_gaps(deal: Deal) -> list[str]:
     return checklist_for(deal).acceptance_gaps()
 
 
-def _open_item(*, deal_id: int, requirement_id: int, actor, kind: str) -> tuple[Deal, RequirementTemplate]:
+def _open_item(
+    *, deal_id: int, requirement_id: int, actor: User, kind: str
+) -> tuple[Deal, RequirementTemplate]:
     """The locked deal and the requirement, once the actor may add a `kind` artifact to it."""
     deal = Deal.objects.select_for_update().filter(pk=deal_id).first()
     if deal is None:
@@ -74,7 +80,7 @@ def _full_clean(artifact: ProofArtifact, exclude: tuple[str, ...] = ()) -> None:
         raise ProofError(error.message_dict) from None
 
 
-def _store(artifact: ProofArtifact, *, actor) -> ProofArtifact:
+def _store(artifact: ProofArtifact, *, actor: User) -> ProofArtifact:
     """Save `artifact` as the item's current one; the one it replaces stays in history."""
     previous = (
         ProofArtifact.objects.select_for_update()
@@ -101,31 +107,35 @@ def _store(artifact: ProofArtifact, *, actor) -> ProofArtifact:
 
 @transaction.atomic
 def artifact_submit_file(
-    *, deal_id: int, requirement_id: int, actor, file: UploadedFile, text: str = ""
+    *, deal_id: int, requirement_id: int, actor: User, file: UploadedFile[bytes], text: str = ""
 ) -> ProofArtifact:
     """A file, checked by size and by content (not by name), kept through Django's storage."""
     deal, requirement = _open_item(
         deal_id=deal_id, requirement_id=requirement_id, actor=actor, kind=ArtifactKind.FILE
     )
+    name, size = file.name, file.size
+    if name is None or size is None:
+        # An upload always has both; a file object made without them is no upload.
+        raise ProofError({"file": "The file has no name or no size; upload it again."})
     try:
-        check_file_size(file.size)
+        check_file_size(size)
         content = file.read()
-        file_type = detect_file_type(file.name, content)
+        file_type = detect_file_type(name, content)
     except ValidationError as error:
         raise ProofError({"file": error.messages}) from None
     artifact = ProofArtifact(
         deal=deal,
         requirement=requirement,
         kind=ArtifactKind.FILE,
-        file_name=PurePath(file.name).name[-200:],
+        file_name=PurePath(name).name[-200:],
         file_type=file_type,
-        file_size=file.size,
+        file_size=size,
         text=text.strip(),
         submitted_by=actor,
     )
     _full_clean(artifact, exclude=("file",))
     file.seek(0)
-    artifact.file.save(file.name, file, save=False)
+    artifact.file.save(name, file, save=False)
     try:
         return _store(artifact, actor=actor)
     except Exception:
@@ -135,7 +145,7 @@ def artifact_submit_file(
 
 @transaction.atomic
 def artifact_submit_link(
-    *, deal_id: int, requirement_id: int, actor, url: str, text: str = ""
+    *, deal_id: int, requirement_id: int, actor: User, url: str, text: str = ""
 ) -> ProofArtifact:
     deal, requirement = _open_item(
         deal_id=deal_id, requirement_id=requirement_id, actor=actor, kind=ArtifactKind.LINK
@@ -162,7 +172,7 @@ def artifact_submit_metric(
     *,
     deal_id: int,
     requirement_id: int,
-    actor,
+    actor: User,
     metric_value: Decimal,
     metric_unit: str,
     period_start: date,
@@ -203,7 +213,7 @@ def artifact_submit_metric(
 
 
 @transaction.atomic
-def artifact_submit_note(*, deal_id: int, requirement_id: int, actor, text: str) -> ProofArtifact:
+def artifact_submit_note(*, deal_id: int, requirement_id: int, actor: User, text: str) -> ProofArtifact:
     deal, requirement = _open_item(
         deal_id=deal_id, requirement_id=requirement_id, actor=actor, kind=ArtifactKind.NOTE
     )
@@ -217,7 +227,7 @@ def artifact_submit_note(*, deal_id: int, requirement_id: int, actor, text: str)
 
 
 @transaction.atomic
-def artifact_review(*, artifact_id: int, actor, outcome: str, comment: str = "") -> ProofArtifact:
+def artifact_review(*, artifact_id: int, actor: User, outcome: str, comment: str = "") -> ProofArtifact:
     """The deal desk accepts or rejects one current artifact; exactly one review counts."""
     artifact = (
         ProofArtifact.objects.select_for_update(of=("self",))
@@ -269,7 +279,7 @@ def artifact_review(*, artifact_id: int, actor, outcome: str, comment: str = "")
 
 
 @transaction.atomic
-def requirement_template_save(*, template: RequirementTemplate, actor) -> RequirementTemplate:
+def requirement_template_save(*, template: RequirementTemplate, actor: User) -> RequirementTemplate:
     """Keep an evidence requirement; every deal's checklist follows it at once."""
     try:
         template.full_clean()
