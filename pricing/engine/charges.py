@@ -11,8 +11,8 @@ from decimal import ROUND_CEILING, Decimal
 
 import numpy as np
 
-from .money import ZERO, EngineInputError, money
-from .types import ChargeModel, PriceComponent, Tier
+from .money import ONE, ZERO, EngineInputError, FieldErrors, money
+from .types import TIERED_CHARGES, ChargeModel, PriceComponent, Tier
 
 
 def validate_tiers(tiers: tuple[Tier, ...], field: str) -> None:
@@ -40,6 +40,27 @@ def validate_tiers(tiers: tuple[Tier, ...], field: str) -> None:
         raise EngineInputError({field: errors})
 
 
+def component_errors(component: PriceComponent, field: str, errors: FieldErrors) -> None:
+    """What is wrong with one price component on its own, under `field` (the quote adds what
+    depends on its work units)."""
+    model = component.charge_model
+    errors.non_negative(component.amount, f"{field}.amount")
+    errors.non_negative(component.included_quantity, f"{field}.included_quantity")
+    if model is ChargeModel.PACKAGE and component.package_size <= 0:
+        errors.add(f"{field}.package_size", "must be greater than zero.")
+    if model in TIERED_CHARGES:
+        try:
+            validate_tiers(component.tiers, f"{field}.tiers")
+        except EngineInputError as error:
+            errors.merge(error)
+    if model is ChargeModel.OUTCOME:
+        if not ZERO <= component.success_rate <= ONE:
+            errors.add(f"{field}.success_rate", "must be between 0 and 1.")
+        errors.non_negative(component.success_rate_sd, f"{field}.success_rate_sd")
+        if component.cap_per_period is not None:
+            errors.non_negative(component.cap_per_period, f"{field}.cap_per_period")
+
+
 def billable_quantity(component: PriceComponent, quantity: Decimal) -> Decimal:
     return max(quantity - component.included_quantity, ZERO)
 
@@ -65,12 +86,36 @@ def volume_amount(tiers: tuple[Tier, ...], quantity: Decimal) -> Decimal:
     raise AssertionError("validated tiers always end open")
 
 
+def tiered_amount(component: PriceComponent, billable: Decimal) -> Decimal:
+    """A graduated or volume price; at zero billable units, the first tier's flat fee only where
+    the tier set says it is charged there (`first_tier_fee_at_zero`)."""
+    if billable <= 0:
+        return component.tiers[0].flat_fee if component.first_tier_fee_at_zero else ZERO
+    if component.charge_model is ChargeModel.GRADUATED:
+        return graduated_amount(component.tiers, billable)
+    return volume_amount(component.tiers, billable)
+
+
 def expected_results(component: PriceComponent, quantity: Decimal) -> Decimal:
     return quantity * component.success_rate
 
 
 def charge_amount(component: PriceComponent, quantity: Decimal, seats: Decimal) -> Decimal:
-    """The monthly line total of one component, quantised to cents."""
+    """The monthly line total of one component, quantised to cents; a bad component, quantity or
+    seat count is refused with the same field-named errors as a whole quote."""
+    errors = FieldErrors()
+    component_errors(component, f"components[{component.code}]", errors)
+    for name, value in (("quantity", quantity), ("seats", seats)):
+        if not isinstance(value, Decimal) or not value.is_finite():
+            errors.add(name, f"must be a finite Decimal (got {value!r}).")
+        else:
+            errors.non_negative(value, name)
+    errors.raise_if_any()
+    return line_amount(component, quantity, seats)
+
+
+def line_amount(component: PriceComponent, quantity: Decimal, seats: Decimal) -> Decimal:
+    """`charge_amount` for inputs already validated (a whole quote's)."""
     model = component.charge_model
     if model is ChargeModel.FLAT:
         amount = component.amount
@@ -83,10 +128,8 @@ def charge_amount(component: PriceComponent, quantity: Decimal, seats: Decimal) 
             rounding=ROUND_CEILING
         )
         amount = packages * component.amount
-    elif model is ChargeModel.GRADUATED:
-        amount = graduated_amount(component.tiers, billable_quantity(component, quantity))
-    elif model is ChargeModel.VOLUME:
-        amount = volume_amount(component.tiers, billable_quantity(component, quantity))
+    elif model in TIERED_CHARGES:
+        amount = tiered_amount(component, billable_quantity(component, quantity))
     elif model is ChargeModel.OUTCOME:
         amount = expected_results(component, quantity) * component.amount
         if component.cap_per_period is not None:
@@ -143,6 +186,7 @@ def charge_amounts(
     billable = _billable(component, quantity, snap=True)
     if model is ChargeModel.PACKAGE:
         return np.asarray(np.ceil(_snap(billable / float(component.package_size))) * amount)
+    at_zero = float(component.tiers[0].flat_fee) if component.first_tier_fee_at_zero else 0.0
     if model is ChargeModel.GRADUATED:
         # Tier by tier rather than over a (draws x tiers) array: the same sums, in the same
         # order, whatever the shape of the draws.
@@ -152,9 +196,9 @@ def charge_amounts(
             width = math.inf if tier.upper is None else float(tier.upper) - lower
             inside = np.clip(billable - lower, 0.0, width)
             total += inside * float(tier.unit_price) + (billable > lower) * float(tier.flat_fee)
-        return total
+        return np.where(billable > 0, total, at_zero) if at_zero else total
     uppers = np.array([math.inf if t.upper is None else float(t.upper) for t in component.tiers])
     prices = np.array([float(t.unit_price) for t in component.tiers])
     fees = np.array([float(t.flat_fee) for t in component.tiers])
     index = np.searchsorted(uppers, billable, side="left")
-    return np.where(billable > 0, billable * prices[index] + fees[index], 0.0)
+    return np.where(billable > 0, billable * prices[index] + fees[index], at_zero)

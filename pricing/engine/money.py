@@ -23,6 +23,29 @@ class EngineInputError(ValueError):
         super().__init__("; ".join(f"{f}: {' '.join(m)}" for f, m in errors.items()))
 
 
+class FieldErrors:
+    """Collects messages per field, then raises them together as one EngineInputError."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def merge(self, error: EngineInputError) -> None:
+        for field, messages in error.errors.items():
+            for message in messages:
+                self.add(field, message)
+
+    def non_negative(self, value: Decimal, field: str) -> None:
+        if value < 0:
+            self.add(field, f"must not be negative (got {value}).")
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise EngineInputError(self.errors)
+
+
 def money(amount: Decimal) -> Decimal:
     """A line total: quantised to cents, half up."""
     return HALF_UP.quantize(amount, CENT)

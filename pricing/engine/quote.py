@@ -12,14 +12,13 @@ from functools import cache
 from typing import Any
 
 from . import costs as cost_stack
-from .charges import charge_amount, validate_tiers
+from .charges import component_errors, line_amount
 from .margin import gross_margin, task_margin
-from .money import HUNDRED, ONE, ZERO, EngineInputError, money, unit_price
+from .money import HUNDRED, ONE, ZERO, EngineInputError, FieldErrors, money, unit_price
 from .risk import AppliedRisk, applicable
 from .simulation import simulate_many
 from .stack import PriceStack, price_stack, stack_rates
 from .types import (
-    TIERED_CHARGES,
     ChargeLine,
     ChargeModel,
     CostCategory,
@@ -42,27 +41,6 @@ MAX_DRAWS = 1_000_000
 # Volumes, cost lines and price components a quote may have, each: every one may be an uncertain
 # input, a coordinate of the simulation's sequence.
 MAX_ROWS = 1000
-
-
-class _Errors:
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def merge(self, error: EngineInputError) -> None:
-        for field, messages in error.errors.items():
-            for message in messages:
-                self.add(field, message)
-
-    def non_negative(self, value: Decimal, field: str) -> None:
-        if value < 0:
-            self.add(field, f"must not be negative (got {value}).")
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise EngineInputError(self.errors)
 
 
 @cache
@@ -89,7 +67,7 @@ _LEAF_TYPES = (Volume, CostLine, RiskSelection, SimulationSettings)
 
 
 def _check_decimals(
-    obj: Any, errors: _Errors, skip: frozenset[int] = frozenset(), path: tuple[str | int, ...] = ()
+    obj: Any, errors: FieldErrors, skip: frozenset[int] = frozenset(), path: tuple[str | int, ...] = ()
 ) -> None:
     """Every number in the input must already be a Decimal or int: a float is refused. (The path
     to a value is only spelt out when it is refused: most inputs are clean.) Values whose id is in
@@ -144,7 +122,7 @@ def _shared_parts(quote: QuoteInput) -> tuple[object, ...]:
 def validate(quote: QuoteInput) -> AppliedRisk:
     """Refuse bad input with every problem listed, each under the field it concerns; returns the
     risk adjustments the deal's choices apply."""
-    errors = _Errors()
+    errors = FieldErrors()
     shared = _shared_parts(quote)
     key = tuple(map(id, shared))
     known = _VALID_SHARED.get(key)
@@ -211,7 +189,11 @@ def validate(quote: QuoteInput) -> AppliedRisk:
 
 
 def _refuse_row(
-    errors: _Errors, units: dict[str, WorkUnitSpec], work_unit: str, field: str, numbers: dict[str, Decimal]
+    errors: FieldErrors,
+    units: dict[str, WorkUnitSpec],
+    work_unit: str,
+    field: str,
+    numbers: dict[str, Decimal],
 ) -> None:
     """What is wrong with a volume or a cost line: an unknown work unit, a negative number."""
     if work_unit not in units:
@@ -220,7 +202,7 @@ def _refuse_row(
         errors.non_negative(value, f"{field}.{name}")
 
 
-def _check_enums(quote: QuoteInput, errors: _Errors, known: bool) -> None:
+def _check_enums(quote: QuoteInput, errors: FieldErrors, known: bool) -> None:
     """The engine dispatches on enum members: a plain string would silently charge nothing."""
     for index, component in enumerate(() if known else quote.components):
         if not isinstance(component.charge_model, ChargeModel):
@@ -233,7 +215,7 @@ def _check_enums(quote: QuoteInput, errors: _Errors, known: bool) -> None:
             errors.add(f"risk_adjustments[{index}].kind", "must be a RiskKind member.")
 
 
-def _validate_risk(quote: QuoteInput, errors: _Errors, known: _KnownParts | None) -> AppliedRisk:
+def _validate_risk(quote: QuoteInput, errors: FieldErrors, known: _KnownParts | None) -> AppliedRisk:
     for adjustment in () if known else quote.risk_adjustments:
         field = f"risk_adjustments[{adjustment.kind}.{adjustment.option}]"
         errors.non_negative(adjustment.price_uplift_pct, f"{field}.price_uplift_pct")
@@ -268,12 +250,12 @@ def _applied(quote: QuoteInput, known: _KnownParts | None) -> AppliedRisk:
         return applicable(quote.risk_adjustments, selection)
 
 
-def _validate_component(component: PriceComponent, units: dict[str, WorkUnitSpec], errors: _Errors) -> None:
+def _validate_component(
+    component: PriceComponent, units: dict[str, WorkUnitSpec], errors: FieldErrors
+) -> None:
     field = f"components[{component.code}]"
-    model = component.charge_model
-    errors.non_negative(component.amount, f"{field}.amount")
-    errors.non_negative(component.included_quantity, f"{field}.included_quantity")
-    needs_unit = model not in (
+    component_errors(component, field, errors)
+    needs_unit = component.charge_model not in (
         ChargeModel.FLAT,
         ChargeModel.PER_SEAT,
         ChargeModel.MINIMUM_COMMITMENT,
@@ -292,19 +274,6 @@ def _validate_component(component: PriceComponent, units: dict[str, WorkUnitSpec
                 f"{field}.billed_unit",
                 f"bills {component.billed_unit!r}, but the work unit's value unit is {unit.value_unit!r}.",
             )
-    if model is ChargeModel.PACKAGE and component.package_size <= 0:
-        errors.add(f"{field}.package_size", "must be greater than zero.")
-    if model in TIERED_CHARGES:
-        try:
-            validate_tiers(component.tiers, f"{field}.tiers")
-        except EngineInputError as error:
-            errors.merge(error)
-    if model is ChargeModel.OUTCOME:
-        if not ZERO <= component.success_rate <= ONE:
-            errors.add(f"{field}.success_rate", "must be between 0 and 1.")
-        errors.non_negative(component.success_rate_sd, f"{field}.success_rate_sd")
-        if component.cap_per_period is not None:
-            errors.non_negative(component.cap_per_period, f"{field}.cap_per_period")
 
 
 def compute_quote(quote: QuoteInput, *, histogram: bool = True, detail: bool = True) -> QuoteResult:
@@ -363,7 +332,7 @@ def _exact_figures(quote: QuoteInput, detail: bool = True) -> tuple[dict[str, An
         if component.charge_model is ChargeModel.PER_SEAT:
             quantity = quote.seats
         quantities[component.code] = quantity
-        amounts[component.code] = charge_amount(component, quantity, quote.seats)
+        amounts[component.code] = line_amount(component, quantity, quote.seats)
 
     stack = price_stack(
         quote.components,
@@ -466,7 +435,11 @@ def _task_margins(
 
 def to_primitive(value: Any) -> Any:
     if dataclasses.is_dataclass(value):
-        return {f.name: _field_primitive(f, getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: _field_primitive(f, getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not _omitted(f, getattr(value, f.name))
+        }
     if isinstance(value, dict):
         return {str(k): to_primitive(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
@@ -476,6 +449,12 @@ def to_primitive(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def _omitted(f: dataclasses.Field[Any], value: Any) -> bool:
+    """A field added after snapshots were frozen is left out while it holds its default, so an
+    older snapshot's canonical form, and so its hash, stays what it was."""
+    return bool(f.metadata.get("omit_when_default")) and value == f.default
 
 
 def _field_primitive(f: dataclasses.Field[Any], value: Any) -> Any:
@@ -526,6 +505,7 @@ def quote_input_from_primitive(data: dict[str, Any]) -> QuoteInput:
                 success_rate_sd=Decimal(c["success_rate_sd"]),
                 cap_per_period=_dec(c["cap_per_period"]),
                 label=c["label"],
+                first_tier_fee_at_zero=c.get("first_tier_fee_at_zero", False),
             )
             for c in data["components"]
         ),

@@ -89,6 +89,9 @@ class PriceComponent:
     success_rate_sd: Decimal = ZERO
     cap_per_period: Decimal | None = None
     label: str = ""
+    # Whether a tier set's first flat fee is charged when no unit is billable; billing engines
+    # differ, so each tier set says. Left out of a snapshot while False (see quote.to_primitive).
+    first_tier_fee_at_zero: bool = field(default=False, metadata={"omit_when_default": True})
 
     @property
     def surface(self) -> Surface:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pricing.engine.charges import graduated_amount, volume_amount
+from pricing.engine.charges import charge_amount, graduated_amount, volume_amount
+from pricing.engine.money import EngineInputError
 from pricing.engine.types import ChargeModel
 
 from . import D, charge, component, tiers
@@ -307,3 +308,92 @@ def test_half_a_cent_that_a_float_would_lose_still_rounds_up():
     assert charge(component("tickets", ChargeModel.PER_UNIT, "1.005"), "1") == D("1.01")
     # 2.675 likewise: 2.68, not the float's 2.67.
     assert charge(component("tickets", ChargeModel.PER_UNIT, "2.675"), "1") == D("2.68")
+
+
+# ---------------------------------------------------------------------------------------
+# Zero usage: whether a tier set's first flat fee is charged is the tier set's own choice
+
+FEE_TIERS = tiers(("0", "100", "1.00", "50.00"), ("100", None, "0.50", "20.00"))
+
+
+@pytest.mark.parametrize("model", [ChargeModel.GRADUATED, ChargeModel.VOLUME])
+def test_by_default_no_usage_charges_no_first_tier_fee(model):
+    price = component("tickets", model, tiers=FEE_TIERS)
+    assert charge(price, "0") == D("0.00")
+
+
+@pytest.mark.parametrize("model", [ChargeModel.GRADUATED, ChargeModel.VOLUME])
+def test_a_tier_set_that_says_so_charges_its_first_flat_fee_at_zero_usage(model):
+    price = component("tickets", model, tiers=FEE_TIERS, first_tier_fee_at_zero=True)
+    assert charge(price, "0") == D("50.00")
+
+
+@pytest.mark.parametrize(
+    ("model", "one_ticket"), [(ChargeModel.GRADUATED, "51.00"), (ChargeModel.VOLUME, "51.00")]
+)
+def test_the_convention_changes_nothing_once_a_unit_is_billable(model, one_ticket):
+    charged = component("tickets", model, tiers=FEE_TIERS, first_tier_fee_at_zero=True)
+    not_charged = component("tickets", model, tiers=FEE_TIERS)
+    assert charge(charged, "1") == charge(not_charged, "1") == D(one_ticket)
+    assert charge(charged, "150") == charge(not_charged, "150")
+
+
+def test_usage_within_the_included_units_is_zero_usage_for_the_convention():
+    price = component(
+        "tickets",
+        ChargeModel.GRADUATED,
+        tiers=FEE_TIERS,
+        included_quantity=D("10"),
+        first_tier_fee_at_zero=True,
+    )
+    assert charge(price, "10") == D("50.00")
+    assert charge(price, "11") == D("51.00")  # one billable ticket: 1 x 1.00 + the tier's 50.00
+
+
+# ---------------------------------------------------------------------------------------
+# Pricing one charge validates its own input, field by field, as a whole quote does
+
+
+ONE_UNIT, NO_SEATS = D("1"), D("0")
+
+
+def refused(price, quantity=ONE_UNIT, seats=NO_SEATS) -> dict[str, list[str]]:
+    with pytest.raises(EngineInputError) as caught:
+        charge_amount(price, quantity, seats)
+    return caught.value.errors
+
+
+def test_a_package_of_size_zero_is_refused_naming_the_field():
+    errors = refused(component("packs", ChargeModel.PACKAGE, "10.00", package_size=D("0")))
+    assert errors == {"components[packs].package_size": ["must be greater than zero."]}
+
+
+def test_gapped_tiers_are_refused_not_priced():
+    gapped = tiers(("0", "100", "1.00"), ("150", None, "0.50"))
+    errors = refused(component("tickets", ChargeModel.GRADUATED, tiers=gapped))
+    assert errors == {
+        "components[tickets].tiers": [
+            "tier 2 starts at 150 but must start at 100 (gap with the tier before)."
+        ]
+    }
+
+
+def test_negative_units_and_seats_are_refused_not_charged_zero():
+    errors = refused(component("tickets", ChargeModel.PER_UNIT, "0.10"), quantity=D("-5"), seats=D("-1"))
+    assert errors == {
+        "quantity": ["must not be negative (got -5)."],
+        "seats": ["must not be negative (got -1)."],
+    }
+
+
+@pytest.mark.parametrize("bad", [0.1, D("NaN"), D("Infinity"), "3"])
+def test_a_quantity_that_is_not_a_finite_decimal_is_refused(bad):
+    assert list(refused(component("tickets", ChargeModel.PER_UNIT, "0.10"), quantity=bad)) == ["quantity"]
+
+
+def test_a_negative_price_and_a_success_rate_above_one_are_refused_together():
+    price = component("resolved", ChargeModel.OUTCOME, "-2.00", success_rate=D("1.5"))
+    assert refused(price) == {
+        "components[resolved].amount": ["must not be negative (got -2.00)."],
+        "components[resolved].success_rate": ["must be between 0 and 1."],
+    }

@@ -93,6 +93,7 @@ def price_components(
         fields["package_size"] = draw(decimals("0.1", "1000", 1))
     elif model in (ChargeModel.GRADUATED, ChargeModel.VOLUME):
         fields["tiers"] = draw(tier_sets())
+        fields["first_tier_fee_at_zero"] = draw(st.booleans())
     elif model is ChargeModel.OUTCOME:
         fields["amount"] = draw(decimals("0", "50", 2))
         fields["success_rate"] = draw(rates)

@@ -156,6 +156,25 @@ def test_a_quote_given_integer_seats_replays_to_the_same_hash():
     assert quote_hash(replayed, compute_quote(replayed)) == quote_hash(original, result)
 
 
+def test_a_snapshot_frozen_before_the_zero_usage_convention_keeps_its_canonical_form():
+    # The default (no first-tier fee at zero usage) is left out, so older snapshots hash as before.
+    assert "first_tier_fee_at_zero" not in canonical_json(hybrid_deal())
+
+
+def test_a_tier_set_that_charges_its_first_fee_at_zero_usage_replays_to_the_same_hash():
+    base = hybrid_deal()
+    tiered = next(c for c in base.components if c.tiers)
+    charged = dataclasses.replace(tiered, first_tier_fee_at_zero=True)
+    original = dataclasses.replace(
+        base, components=tuple(charged if c is tiered else c for c in base.components)
+    )
+    result = compute_quote(original)
+    replayed = quote_input_from_primitive(json.loads(canonical_json(original)))
+    assert replayed == original
+    assert quote_hash(replayed, compute_quote(replayed)) == quote_hash(original, result)
+    assert quote_hash(original, result) != quote_hash(base, compute_quote(base))
+
+
 def test_any_change_to_the_deal_changes_its_hash():
     original = hybrid_deal()
     changed = hybrid_deal(discount_pct=D("15.5"))
