@@ -98,6 +98,7 @@ def component_from_row(row: PriceComponentRow) -> PriceComponent:
         success_rate_sd=row.success_rate_sd,
         cap_per_period=row.cap_per_period,
         label=row.label,
+        first_tier_fee_at_zero=row.first_tier_fee_at_zero,
     )
 
 

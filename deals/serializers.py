@@ -118,6 +118,7 @@ class PriceComponentSerializer(api.ModelSerializer):
             "success_rate",
             "success_rate_sd",
             "cap_per_period",
+            "first_tier_fee_at_zero",
             "position",
             "tiers",
         ]

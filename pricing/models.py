@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.inputs import free_text_field
-from pricing.engine.types import ChargeModel, CostCategory, RiskKind
+from pricing.engine.types import TIERED_CHARGES, ChargeModel, CostCategory, RiskKind
 
 ZERO = Decimal("0")
 MILLION = Decimal("1000000")
@@ -298,6 +298,11 @@ class PriceComponent(FrozenWithVersion):
     success_rate = ratio_field(default=Decimal("1"), validators=fraction)
     success_rate_sd = ratio_field(default=ZERO, validators=fraction)
     cap_per_period = money_field(null=True, blank=True)
+    first_tier_fee_at_zero = models.BooleanField(
+        "first tier's flat fee at zero usage",
+        default=False,
+        help_text="Tiered prices: charge the first tier's flat fee in a month with no billable unit.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -330,6 +335,8 @@ class PriceComponent(FrozenWithVersion):
                 errors["billed_unit"] = f"Must be the work unit's value unit '{unit.value_unit}'."
         if self.charge_model == ChargeModel.PACKAGE and self.package_size <= 0:
             errors["package_size"] = "A package holds at least one unit."
+        if self.first_tier_fee_at_zero and self.charge_model not in TIERED_CHARGES:
+            errors["first_tier_fee_at_zero"] = "Only a graduated or volume price has tiers."
         if errors:
             raise ValidationError(errors)
 

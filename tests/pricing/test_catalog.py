@@ -7,9 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from deals.models import Deal
+from deals.quoting import quote_inputs, quote_results
 from pricing import services
+from pricing.engine import EngineInputError
 from pricing.models import PlanVersion, PriceComponent, PriceTier, PricingPlan, PublishedVersionError
-from tests.factories import CustomerFactory, WorkUnitFactory, make_deal, published_plan
+from tests.factories import CustomerFactory, WorkUnitFactory, catalog_costs, make_deal, published_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +182,32 @@ def test_finance_changes_in_the_admin_leave_an_audit_trail_with_before_and_after
     assert event.detail["before"]["expected_unit_cost"] == "0.100000"
     assert event.detail["after"]["expected_unit_cost"] == "0.150000"
     assert "expected_unit_cost" in event.detail["changed"]
+
+
+@pytest.mark.parametrize(("charged", "expected"), [(False, D("0.00")), (True, D("250.00"))])
+def test_a_tier_set_says_whether_a_month_without_usage_pays_its_first_flat_fee(charged, expected):
+    version = draft_with_tiers([("0", "1000", "1.00"), ("1000", None, "0.50")])
+    usage = version.components.get()
+    usage.first_tier_fee_at_zero = charged
+    usage.save()
+    usage.tiers.filter(lower=0).update(flat_fee=D("250.00"))
+    version = services.plan_version_publish(actor=None, version=version)
+    catalog_costs(usage.work_unit)
+
+    deal = make_deal(plan_version=version, volume=D("0"))
+
+    quote = quote_results(quote_inputs([deal.id]))[deal.id]
+    assert not isinstance(quote, EngineInputError), quote.errors
+    (line,) = [line for line in quote.lines if line.code == "usage"]
+    assert line.amount == expected
+
+
+def test_only_a_tiered_price_says_what_zero_usage_charges():
+    version = draft_with_tiers([("0", None, "1.00")])
+    usage = version.components.get()
+    usage.charge_model, usage.first_tier_fee_at_zero = "per_unit", True
+    with pytest.raises(ValidationError) as error:
+        usage.full_clean()
+    assert error.value.message_dict["first_tier_fee_at_zero"] == [
+        "Only a graduated or volume price has tiers."
+    ]
