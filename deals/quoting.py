@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from deals.bulk import fetched_rows
 from deals.models import Deal, DealCostLine, DealVolume
-from pricing.engine import EngineInputError, compute_quotes
+from pricing.engine import EngineInputError, compute_quotes, token_cost
 from pricing.engine.types import (
     ChargeModel,
     CostCategory,
@@ -62,7 +62,7 @@ def catalog_unit_cost(component: CostComponent, rates: dict[str, ModelRate]) -> 
                     ]
                 }
             )
-        return rate.cost_of(component.input_tokens_per_unit, component.output_tokens_per_unit)
+        return token_cost(rate.token_rate, component.token_use)
     return component.expected_unit_cost
 
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from deals.models import Deal, DealCostLine
-from deals.quoting import quote_inputs, quote_results
+from deals.quoting import quote_inputs, quote_results, rates_in_force
 from deals.recompute import chunks
-from pricing.engine import EngineInputError
-from pricing.engine.types import CostCategory, QuoteInput
-from pricing.models import CostComponent, ModelRate
+from pricing.engine import EngineInputError, token_cost
+from pricing.engine.types import CostCategory, QuoteInput, TokenRate
+from pricing.models import CostComponent
 
 # (work unit id, category) -> proposed cost per work unit
 Proposal = dict[tuple[int, str], Decimal]
@@ -116,12 +117,12 @@ def whatif(proposal: Proposal, deals: QuerySet, description: str) -> WhatIf:
 def whatif_model_rate(
     *, model_name: str, input_per_million: Decimal, output_per_million: Decimal, deals: QuerySet
 ) -> WhatIf:
-    """As if `model_name` cost these per million tokens from today."""
-    rate = ModelRate(
-        model_name=model_name, input_per_million=input_per_million, output_per_million=output_per_million
-    )
+    """As if `model_name` cost these per million tokens from today (cached input at the price
+    the rate in force gives it)."""
+    in_force = rates_in_force([model_name], timezone.localdate()).get(model_name)
+    rate = TokenRate(input_per_million, output_per_million, in_force and in_force.cached_input_per_million)
     proposal = {
-        (c.work_unit_id, c.category): rate.cost_of(c.input_tokens_per_unit, c.output_tokens_per_unit)
+        (c.work_unit_id, c.category): token_cost(rate, c.token_use)
         for c in CostComponent.objects.filter(category=CostCategory.MODEL, model_name=model_name)
     }
     return whatif(

@@ -11,10 +11,9 @@ from django.db import models
 from django.db.models import Q
 
 from core.inputs import free_text_field
-from pricing.engine.types import TIERED_CHARGES, ChargeModel, CostCategory, RiskKind
+from pricing.engine.types import TIERED_CHARGES, ChargeModel, CostCategory, RiskKind, TokenRate, TokenUse
 
 ZERO = Decimal("0")
-MILLION = Decimal("1000000")
 non_negative = MinValueValidator(ZERO)
 fraction = [MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))]
 
@@ -134,6 +133,11 @@ class ModelRate(models.Model):
     model_name = models.CharField(max_length=120)
     input_per_million = unit_price_field(help_text="Price per million input tokens.")
     output_per_million = unit_price_field(help_text="Price per million output tokens.")
+    cached_input_per_million = unit_price_field(
+        null=True,
+        blank=True,
+        help_text="Price per million input tokens read from the provider's cache; empty: the input price.",
+    )
     currency = models.CharField(max_length=3, default="USD")
     effective_from = models.DateField()
 
@@ -148,8 +152,9 @@ class ModelRate(models.Model):
     def __str__(self):
         return f"{self.model_name} from {self.effective_from}"
 
-    def cost_of(self, input_tokens: Decimal, output_tokens: Decimal) -> Decimal:
-        return (input_tokens * self.input_per_million + output_tokens * self.output_per_million) / MILLION
+    @property
+    def token_rate(self) -> TokenRate:
+        return TokenRate(self.input_per_million, self.output_per_million, self.cached_input_per_million)
 
 
 class CostComponent(models.Model):
@@ -167,6 +172,9 @@ class CostComponent(models.Model):
     cv = ratio_field(default=Decimal("0.2"), validators=[non_negative], help_text="Coefficient of variation.")
     model_name = models.CharField(max_length=120, blank=True)
     input_tokens_per_unit = quantity_field(default=ZERO)
+    cached_input_tokens_per_unit = quantity_field(
+        default=ZERO, help_text="Input tokens per unit read from the provider's cache."
+    )
     output_tokens_per_unit = quantity_field(default=ZERO)
     notes = models.CharField(max_length=200, blank=True)
 
@@ -182,6 +190,12 @@ class CostComponent(models.Model):
     def clean(self):
         if self.model_name and self.category != CostCategory.MODEL:
             raise ValidationError({"model_name": "Only a model cost names a model."})
+
+    @property
+    def token_use(self) -> TokenUse:
+        return TokenUse(
+            self.input_tokens_per_unit, self.output_tokens_per_unit, self.cached_input_tokens_per_unit
+        )
 
 
 class PricingPlan(models.Model):

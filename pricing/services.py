@@ -132,12 +132,14 @@ def model_rate_create(
     output_per_million: Decimal,
     effective_from: date,
     currency: str = "USD",
+    cached_input_per_million: Decimal | None = None,
 ) -> ModelRate:
     """Record a model's new dated rate and mark the deals whose model cost follows it stale."""
     rate = ModelRate(
         model_name=model_name,
         input_per_million=input_per_million,
         output_per_million=output_per_million,
+        cached_input_per_million=cached_input_per_million,
         effective_from=effective_from,
         currency=currency,
     )

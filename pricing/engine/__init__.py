@@ -1,5 +1,6 @@
 """The pricing and margin engine: plain functions over plain data, no Django inside."""
 
+from .costs import token_cost
 from .money import EngineInputError
 from .quote import (
     ENGINE_VERSION,
@@ -22,5 +23,6 @@ __all__ = [
     "quote_hash",
     "quote_input_from_primitive",
     "to_primitive",
+    "token_cost",
     "validate",
 ]

@@ -5,9 +5,32 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from .money import ZERO, money
+from .money import ZERO, FieldErrors, money
 from .risk import AppliedRisk
-from .types import CostCategory, CostLine, Volume
+from .types import CostCategory, CostLine, TokenRate, TokenUse, Volume
+
+MILLION = Decimal(1_000_000)
+
+
+def token_cost(rate: TokenRate, use: TokenUse) -> Decimal:
+    """What one work unit's tokens cost at a model's rate, unrounded (a unit cost: the line
+    total rounds). Negative prices or token counts are refused by field."""
+    errors = FieldErrors()
+    for name in ("input_per_million", "output_per_million", "cached_input_per_million"):
+        value = getattr(rate, name)
+        if value is not None:
+            errors.non_negative(value, name)
+    for name in ("input_tokens", "output_tokens", "cached_input_tokens"):
+        errors.non_negative(getattr(use, name), name)
+    errors.raise_if_any()
+    cached_price = (
+        rate.input_per_million if rate.cached_input_per_million is None else rate.cached_input_per_million
+    )
+    return (
+        use.input_tokens * rate.input_per_million
+        + use.cached_input_tokens * cached_price
+        + use.output_tokens * rate.output_per_million
+    ) / MILLION
 
 
 def effective_unit_cost(line: CostLine, risk: AppliedRisk) -> Decimal:

@@ -126,6 +126,24 @@ class CostLine:
 
 
 @dataclass(frozen=True)
+class TokenRate:
+    """A model's prices per million tokens; cached input at the input price unless it has its own."""
+
+    input_per_million: Decimal
+    output_per_million: Decimal
+    cached_input_per_million: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """The tokens one work unit takes: fresh input, input read from the provider's cache, output."""
+
+    input_tokens: Decimal = ZERO
+    output_tokens: Decimal = ZERO
+    cached_input_tokens: Decimal = ZERO
+
+
+@dataclass(frozen=True)
 class RiskAdjustment:
     """What choosing `option` for `kind` does to price and cost."""
 

@@ -10,7 +10,14 @@ from deals.models import Deal
 from deals.quoting import quote_inputs, quote_results
 from pricing import services
 from pricing.engine import EngineInputError
-from pricing.models import PlanVersion, PriceComponent, PriceTier, PricingPlan, PublishedVersionError
+from pricing.models import (
+    CostComponent,
+    PlanVersion,
+    PriceComponent,
+    PriceTier,
+    PricingPlan,
+    PublishedVersionError,
+)
 from tests.factories import CustomerFactory, WorkUnitFactory, catalog_costs, make_deal, published_plan
 
 pytestmark = pytest.mark.django_db
@@ -116,8 +123,6 @@ def test_a_model_rate_change_recomputes_the_deals_whose_model_cost_follows_it(
         output_per_million=D("12"),
         effective_from=date(2026, 1, 1),
     )
-    from pricing.models import CostComponent
-
     CostComponent.objects.create(
         work_unit=unit,
         category="model",
@@ -172,6 +177,7 @@ def test_finance_changes_in_the_admin_leave_an_audit_trail_with_before_and_after
             "cv": "0.2000",
             "model_name": "",
             "input_tokens_per_unit": "0",
+            "cached_input_tokens_per_unit": "0",
             "output_tokens_per_unit": "0",
             "notes": "support load grew",
         },
@@ -211,3 +217,38 @@ def test_only_a_tiered_price_says_what_zero_usage_charges():
     assert error.value.message_dict["first_tier_fee_at_zero"] == [
         "Only a graduated or volume price has tiers."
     ]
+
+
+def test_a_model_cost_prices_cached_input_tokens_at_the_rates_cached_price(
+    django_capture_on_commit_callbacks,
+):
+    unit = WorkUnitFactory()
+    rate = services.model_rate_create(
+        actor=None,
+        model_name="m",
+        input_per_million=D("3"),
+        output_per_million=D("12"),
+        cached_input_per_million=D("0.30"),
+        effective_from=date(2026, 1, 1),
+    )
+    CostComponent.objects.create(
+        work_unit=unit,
+        category="model",
+        model_name="m",
+        input_tokens_per_unit=D("2000"),
+        cached_input_tokens_per_unit=D("8000"),
+        output_tokens_per_unit=D("1000"),
+    )
+    for category, value in {"infra": "0.07", "human_review": "0.20", "support": "0.10"}.items():
+        CostComponent.objects.create(work_unit=unit, category=category, expected_unit_cost=D(value))
+    with django_capture_on_commit_callbacks(execute=True):
+        deal = make_deal(plan_version=published_plan(unit=unit), volume=D("1000"))
+    deal.refresh_from_db()
+    # 2,000 x 3 + 8,000 x 0.30 + 1,000 x 12 = 20,400 per million: 0.0204 a task, + 0.37 other costs.
+    assert deal.monthly_cost == D("390.40")
+
+    rate.cached_input_per_million = None  # no cached price: cached input pays the input price
+    with django_capture_on_commit_callbacks(execute=True):
+        services.model_rate_save(actor=None, rate=rate)
+    deal.refresh_from_db()
+    assert deal.monthly_cost == D("412.00")  # 0.042 a task

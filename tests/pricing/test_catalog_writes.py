@@ -104,6 +104,7 @@ def test_a_cost_component_changed_in_the_admin_or_the_api_is_audited_and_marks_i
                 "cv": "0.2000",
                 "model_name": "",
                 "input_tokens_per_unit": "0",
+                "cached_input_tokens_per_unit": "0",
                 "output_tokens_per_unit": "0",
                 "notes": "support load grew",
             },
