@@ -42,7 +42,7 @@ def rule_matches(
         weak = sorted(
             line["work_unit"]
             for line in result["lines"]
-            if line["charge_model"] == "outcome"
+            if line["surface"] == "outcome"
             and not work_units.get(line["work_unit"], {}).get("attribution_defensible", True)
         )
         if weak:

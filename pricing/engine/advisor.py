@@ -364,7 +364,8 @@ def _with_fee(quote: QuoteInput, amount: Decimal) -> QuoteInput:
 
 
 def _attribution(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThresholds) -> Warning | None:
-    outcome = [c for c in quote.components if c.charge_model is ChargeModel.OUTCOME]
+    # Fees per result and shares of the value produced: both rest on attributing the outcome.
+    outcome = [c for c in quote.components if c.surface is Surface.OUTCOME]
     if not outcome:
         return None
     specs = {w.code: w for w in quote.work_units}

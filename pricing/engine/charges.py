@@ -53,6 +53,20 @@ def component_errors(component: PriceComponent, field: str, errors: FieldErrors)
             validate_tiers(component.tiers, f"{field}.tiers")
         except EngineInputError as error:
             errors.merge(error)
+    if model is ChargeModel.GRADUATED_PERCENTAGE:
+        for index, tier in enumerate(component.tiers):
+            if tier.unit_price > ONE:
+                errors.add(f"{field}.tiers", f"band {index + 1} charges a share above 1 ({tier.unit_price}).")
+    if model is ChargeModel.PERCENTAGE:
+        if not ZERO <= component.percentage <= ONE:
+            errors.add(f"{field}.percentage", "must be between 0 and 1.")
+        errors.non_negative(component.free_amount, f"{field}.free_amount")
+        low, high = component.min_per_transaction, component.max_per_transaction
+        for name, bound in (("min_per_transaction", low), ("max_per_transaction", high)):
+            if bound is not None:
+                errors.non_negative(bound, f"{field}.{name}")
+        if low is not None and high is not None and high < low:
+            errors.add(f"{field}.max_per_transaction", f"must not be below the minimum ({low}).")
     if model is ChargeModel.OUTCOME:
         if not ZERO <= component.success_rate <= ONE:
             errors.add(f"{field}.success_rate", "must be between 0 and 1.")
@@ -87,34 +101,63 @@ def volume_amount(tiers: tuple[Tier, ...], quantity: Decimal) -> Decimal:
 
 
 def tiered_amount(component: PriceComponent, billable: Decimal) -> Decimal:
-    """A graduated or volume price; at zero billable units, the first tier's flat fee only where
-    the tier set says it is charged there (`first_tier_fee_at_zero`)."""
+    """A graduated or volume price over billable units, or percentage bands over summed value;
+    at zero, the first tier's flat fee only where the tier set says it is charged there
+    (`first_tier_fee_at_zero`)."""
     if billable <= 0:
         return component.tiers[0].flat_fee if component.first_tier_fee_at_zero else ZERO
-    if component.charge_model is ChargeModel.GRADUATED:
-        return graduated_amount(component.tiers, billable)
-    return volume_amount(component.tiers, billable)
+    if component.charge_model is ChargeModel.VOLUME:
+        return volume_amount(component.tiers, billable)
+    return graduated_amount(component.tiers, billable)
+
+
+def per_transaction(component: PriceComponent, fee: Decimal) -> Decimal:
+    """One transaction's fee within the component's minimum and maximum per transaction."""
+    if component.min_per_transaction is not None:
+        fee = max(fee, component.min_per_transaction)
+    if component.max_per_transaction is not None:
+        fee = min(fee, component.max_per_transaction)
+    return fee
+
+
+def percentage_amount(component: PriceComponent, events: Decimal, unit_value: Decimal) -> Decimal:
+    """A share of each billable transaction's value plus a fixed fee per transaction. The free
+    events pay nothing; the transactions whose value the free amount covers pay only the fixed fee
+    (none at all when there is none); every paying transaction is held within the minimum and
+    maximum per transaction. Transactions are taken at the expected value each, so a free amount
+    that ends inside one covers that fraction of it."""
+    billable = max(events - component.included_quantity, ZERO)
+    if billable <= 0:
+        return ZERO
+    covered = billable if unit_value <= 0 else min(billable, component.free_amount / unit_value)
+    share_fee = per_transaction(component, component.percentage * unit_value + component.amount)
+    fixed_fee = per_transaction(component, component.amount) if component.amount > 0 else ZERO
+    return covered * fixed_fee + (billable - covered) * share_fee
 
 
 def expected_results(component: PriceComponent, quantity: Decimal) -> Decimal:
     return quantity * component.success_rate
 
 
-def charge_amount(component: PriceComponent, quantity: Decimal, seats: Decimal) -> Decimal:
-    """The monthly line total of one component, quantised to cents; a bad component, quantity or
-    seat count is refused with the same field-named errors as a whole quote."""
+def charge_amount(
+    component: PriceComponent, quantity: Decimal, seats: Decimal, unit_value: Decimal = ZERO
+) -> Decimal:
+    """The monthly line total of one component, quantised to cents; a bad component, quantity,
+    seat count or unit value is refused with the same field-named errors as a whole quote."""
     errors = FieldErrors()
     component_errors(component, f"components[{component.code}]", errors)
-    for name, value in (("quantity", quantity), ("seats", seats)):
+    for name, value in (("quantity", quantity), ("seats", seats), ("unit_value", unit_value)):
         if not isinstance(value, Decimal) or not value.is_finite():
             errors.add(name, f"must be a finite Decimal (got {value!r}).")
         else:
             errors.non_negative(value, name)
     errors.raise_if_any()
-    return line_amount(component, quantity, seats)
+    return line_amount(component, quantity, seats, unit_value)
 
 
-def line_amount(component: PriceComponent, quantity: Decimal, seats: Decimal) -> Decimal:
+def line_amount(
+    component: PriceComponent, quantity: Decimal, seats: Decimal, unit_value: Decimal = ZERO
+) -> Decimal:
     """`charge_amount` for inputs already validated (a whole quote's)."""
     model = component.charge_model
     if model is ChargeModel.FLAT:
@@ -128,8 +171,12 @@ def line_amount(component: PriceComponent, quantity: Decimal, seats: Decimal) ->
             rounding=ROUND_CEILING
         )
         amount = packages * component.amount
+    elif model is ChargeModel.GRADUATED_PERCENTAGE:
+        amount = tiered_amount(component, billable_quantity(component, quantity) * unit_value)
     elif model in TIERED_CHARGES:
         amount = tiered_amount(component, billable_quantity(component, quantity))
+    elif model is ChargeModel.PERCENTAGE:
+        amount = percentage_amount(component, quantity, unit_value)
     elif model is ChargeModel.OUTCOME:
         amount = expected_results(component, quantity) * component.amount
         if component.cap_per_period is not None:
@@ -159,14 +206,37 @@ def _billable(component: PriceComponent, quantity: np.ndarray, *, snap: bool) ->
     return np.maximum(_snap(over) if snap else over, 0.0)
 
 
+def _per_transaction(component: PriceComponent, fee: np.ndarray | float) -> np.ndarray | float:
+    low, high = component.min_per_transaction, component.max_per_transaction
+    if low is None and high is None:
+        return fee
+    return np.clip(fee, -math.inf if low is None else float(low), math.inf if high is None else float(high))
+
+
+def _percentage_amounts(
+    component: PriceComponent, quantity: np.ndarray, unit_value: np.ndarray | float
+) -> np.ndarray:
+    billable = _billable(component, quantity, snap=False)
+    free = float(component.free_amount)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        covered = np.where(unit_value > 0, np.minimum(billable, free / unit_value), billable)
+    share_fee = _per_transaction(
+        component, float(component.percentage) * unit_value + float(component.amount)
+    )
+    fixed_fee = _per_transaction(component, float(component.amount)) if component.amount > 0 else 0.0
+    return np.asarray(covered * fixed_fee + (billable - covered) * share_fee)
+
+
 def charge_amounts(
     component: PriceComponent,
     quantity: np.ndarray,
     seats: float | np.ndarray,
     success_rate: np.ndarray | float | None = None,
+    unit_value: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """The component's amount in every draw. `quantity` is an array of draws (one row per deal
-    in a block); `seats` a number or a column of them, one per row."""
+    in a block); `seats` a number or a column of them, one per row; `unit_value` the value each
+    unit of work carries (percentage charges), a number or an array like `quantity`."""
     model = component.charge_model
     amount = float(component.amount)
     if model is ChargeModel.FLAT:
@@ -183,11 +253,15 @@ def charge_amounts(
         return np.broadcast_to(0.0, quantity.shape)
     if model is ChargeModel.PER_UNIT:  # linear: no edge to snap to
         return _billable(component, quantity, snap=False) * amount
+    if model is ChargeModel.PERCENTAGE:
+        return _percentage_amounts(component, quantity, unit_value)
     billable = _billable(component, quantity, snap=True)
+    if model is ChargeModel.GRADUATED_PERCENTAGE:
+        billable = _snap(billable * unit_value)
     if model is ChargeModel.PACKAGE:
         return np.asarray(np.ceil(_snap(billable / float(component.package_size))) * amount)
     at_zero = float(component.tiers[0].flat_fee) if component.first_tier_fee_at_zero else 0.0
-    if model is ChargeModel.GRADUATED:
+    if model in (ChargeModel.GRADUATED, ChargeModel.GRADUATED_PERCENTAGE):
         # Tier by tier rather than over a (draws x tiers) array: the same sums, in the same
         # order, whatever the shape of the draws.
         total = np.zeros(quantity.shape)

@@ -19,6 +19,7 @@ from .risk import AppliedRisk, applicable
 from .simulation import simulate_many
 from .stack import PriceStack, price_stack, stack_rates
 from .types import (
+    VALUE_CHARGES,
     ChargeLine,
     ChargeModel,
     CostCategory,
@@ -162,10 +163,27 @@ def validate(quote: QuoteInput) -> AppliedRisk:
         for unit in sorted({u for u in volume_units if volume_units.count(u) > 1}):
             errors.add(f"volumes[{unit}]", "give one expected volume per work unit.")
     # Field names are spelt out only for a volume or cost line that has something to refuse.
+    valued = {c.work_unit for c in quote.components if c.charge_model in VALUE_CHARGES}
     for volume in quote.volumes:
-        if volume.work_unit not in units or volume.monthly_quantity < 0 or volume.cv < 0:
-            numbers = {"monthly_quantity": volume.monthly_quantity, "cv": volume.cv}
-            _refuse_row(errors, units, volume.work_unit, f"volumes[{volume.work_unit}]", numbers)
+        field = f"volumes[{volume.work_unit}]"
+        if (
+            volume.work_unit not in units
+            or volume.monthly_quantity < 0
+            or volume.cv < 0
+            or volume.unit_value < 0
+            or volume.unit_value_cv < 0
+        ):
+            numbers = {
+                "monthly_quantity": volume.monthly_quantity,
+                "cv": volume.cv,
+                "unit_value": volume.unit_value,
+                "unit_value_cv": volume.unit_value_cv,
+            }
+            _refuse_row(errors, units, volume.work_unit, field, numbers)
+        elif volume.work_unit in valued and volume.monthly_quantity > 0 and volume.unit_value == 0:
+            errors.add(
+                f"{field}.unit_value", "a share-of-value price needs the value one unit of work carries."
+            )
     for line in quote.cost_lines:
         if line.work_unit not in units or line.unit_cost < 0 or line.cv < 0:
             numbers = {"unit_cost": line.unit_cost, "cv": line.cv}
@@ -324,15 +342,17 @@ def _exact_figures(quote: QuoteInput, detail: bool = True) -> tuple[dict[str, An
     """Every figure of the quote but the simulation, in Decimal; and the applied risk. Without
     `detail`, no charge lines, task margins or surfaces."""
     risk = validate(quote)
-    volume_of = {v.work_unit: v.monthly_quantity for v in quote.volumes}
+    volume_of = {v.work_unit: v for v in quote.volumes}
     quantities: dict[str, Decimal] = {}
     amounts: dict[str, Decimal] = {}
     for component in quote.components:
-        quantity = volume_of.get(component.work_unit or "", ZERO)
+        volume = volume_of.get(component.work_unit or "")
+        quantity = ZERO if volume is None else volume.monthly_quantity
         if component.charge_model is ChargeModel.PER_SEAT:
             quantity = quote.seats
         quantities[component.code] = quantity
-        amounts[component.code] = line_amount(component, quantity, quote.seats)
+        unit_value = ZERO if volume is None else volume.unit_value
+        amounts[component.code] = line_amount(component, quantity, quote.seats, unit_value)
 
     stack = price_stack(
         quote.components,
@@ -506,12 +526,23 @@ def quote_input_from_primitive(data: dict[str, Any]) -> QuoteInput:
                 cap_per_period=_dec(c["cap_per_period"]),
                 label=c["label"],
                 first_tier_fee_at_zero=c.get("first_tier_fee_at_zero", False),
+                percentage=Decimal(c.get("percentage", "0")),
+                free_amount=Decimal(c.get("free_amount", "0")),
+                min_per_transaction=_dec(c.get("min_per_transaction")),
+                max_per_transaction=_dec(c.get("max_per_transaction")),
             )
             for c in data["components"]
         ),
         work_units=tuple(WorkUnitSpec(**w) for w in data["work_units"]),
         volumes=tuple(
-            Volume(v["work_unit"], Decimal(v["monthly_quantity"]), Decimal(v["cv"])) for v in data["volumes"]
+            Volume(
+                v["work_unit"],
+                Decimal(v["monthly_quantity"]),
+                Decimal(v["cv"]),
+                Decimal(v.get("unit_value", "0")),
+                Decimal(v.get("unit_value_cv", "0")),
+            )
+            for v in data["volumes"]
         ),
         cost_lines=tuple(
             CostLine(

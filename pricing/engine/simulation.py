@@ -13,7 +13,8 @@ than 10,000 independent random draws did (`bench/accuracy.py`), for less than ha
 random shift keeps the estimate unbiased.
 
 The draws are common random numbers. A quote's uncertain inputs take the sequence's coordinates
-in turn: its uncertain volumes (in work-unit order) first, then its outcome components with an
+in turn: its uncertain volumes (in work-unit order) first, then the uncertain values per unit of
+those volumes (percentage charges; same order), then its outcome components with an
 uncertain success rate (in code order), then its uncertain cost lines (in work unit and category
 order), so the inputs that move the bill most take the first coordinates, whose projections are the
 most even. Quotes of the same shape with the same seed and draw count take the same draws. So the
@@ -46,6 +47,7 @@ from .risk import AppliedRisk
 from .stack import StackRates, price_stack, stack_rates
 from .types import (
     METERED_CHARGES,
+    VALUE_CHARGES,
     ChargeModel,
     CostCategory,
     CostLine,
@@ -160,7 +162,7 @@ def _column(values: Sequence[Decimal]) -> np.ndarray | float:
 _BY_CODE = attrgetter("code")
 _BY_WORK_UNIT = attrgetter("work_unit")
 _BY_WORK_UNIT_AND_CATEGORY = attrgetter("work_unit", "category")
-_VOLUME_SHAPE = attrgetter("work_unit", "cv")
+_VOLUME_SHAPE = attrgetter("work_unit", "cv", "unit_value_cv")
 _LINE_SHAPE = attrgetter("work_unit", "category", "cv")
 
 
@@ -200,6 +202,7 @@ class _Coordinates(NamedTuple):
     """The coordinate of the sequence each uncertain input of a shape draws from (None: certain)."""
 
     volumes: list[int | None]  # in draw order
+    values: list[int | None]  # the value per unit of each volume, in the volumes' order
     outcomes: dict[str, int]  # by component code
     lines: list[int | None]  # in draw order
 
@@ -208,6 +211,7 @@ def _coordinates(first: QuoteInput, volumes: list[Volume], lines: list[CostLine]
     taken = count()
     return _Coordinates(
         volumes=[next(taken) if volume.cv > 0 else None for volume in volumes],
+        values=[next(taken) if volume.unit_value_cv > 0 else None for volume in volumes],
         outcomes={
             component.code: next(taken)
             for component in sorted(first.components, key=_BY_CODE)
@@ -222,9 +226,12 @@ def _bill_driver(first: QuoteInput, volumes: list[Volume]) -> tuple[int, Volume]
     bill depends on exactly one and never falls as it grows; None otherwise."""
     uncertain = {v.work_unit: (position, v) for position, v in enumerate(volumes) if v.cv > 0}
     drivers = set()
+    value_varies = {v.work_unit for v in volumes if v.unit_value_cv > 0}
     for component in first.components:
         if component.charge_model is ChargeModel.OUTCOME and component.success_rate_sd > 0:
             return None  # the bill moves with the success rate too
+        if component.charge_model in VALUE_CHARGES and component.work_unit in value_varies:
+            return None  # and with the value each unit carries
         if component.work_unit in uncertain and component.charge_model in METERED_CHARGES:
             if component.charge_model is ChargeModel.VOLUME:
                 return None  # the next tier may be cheaper: more volume can lower the bill
@@ -274,9 +281,14 @@ def _simulate_block(
     coordinates = _coordinates(first, *layouts[0])
 
     volumes: dict[str, np.ndarray | float] = {}
+    unit_values: dict[str, np.ndarray | float] = {}
     for position, volume in enumerate(layouts[0][0]):
         means = _column([layout[0][position].monthly_quantity for layout in layouts])
         volumes[volume.work_unit] = means * factors(seed, n, coordinates.volumes[position], volume.cv)
+        values = _column([layout[0][position].unit_value for layout in layouts])
+        unit_values[volume.work_unit] = values * factors(
+            seed, n, coordinates.values[position], volume.unit_value_cv
+        )
     # Cost per task of each work unit, then times its volume: one pass per work unit.
     review = _column([risk.human_review_cost_multiplier for risk in risks])
     unit_costs: dict[str, np.ndarray | float] = {}
@@ -314,7 +326,8 @@ def _simulate_block(
             if component.charge_model is ChargeModel.OUTCOME:
                 coordinate = coordinates.outcomes.get(component.code)
                 success = beta_rates(seed, n, coordinate, component.success_rate, component.success_rate_sd)
-            amounts[component.code] = charge_amounts(component, quantity, seats, success)
+            value = unit_values.get(component.work_unit or "", 0.0)
+            amounts[component.code] = charge_amounts(component, quantity, seats, success, value)
         stack = price_stack(
             first.components,
             amounts,

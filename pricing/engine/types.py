@@ -25,6 +25,9 @@ class ChargeModel(StrEnum):
     VOLUME = "volume"
     MINIMUM_COMMITMENT = "minimum_commitment"
     OUTCOME = "outcome"
+    # A share of the value each unit of work carries (a recovered dollar, an approved claim).
+    PERCENTAGE = "percentage"
+    GRADUATED_PERCENTAGE = "graduated_percentage"
 
 
 SURFACE_OF_CHARGE = {
@@ -36,6 +39,8 @@ SURFACE_OF_CHARGE = {
     ChargeModel.VOLUME: Surface.USAGE,
     ChargeModel.MINIMUM_COMMITMENT: Surface.USAGE,
     ChargeModel.OUTCOME: Surface.OUTCOME,
+    ChargeModel.PERCENTAGE: Surface.OUTCOME,
+    ChargeModel.GRADUATED_PERCENTAGE: Surface.OUTCOME,
 }
 # Charges metered per work unit; the minimum commitment trues these up.
 METERED_CHARGES = frozenset(
@@ -45,9 +50,16 @@ METERED_CHARGES = frozenset(
         ChargeModel.GRADUATED,
         ChargeModel.VOLUME,
         ChargeModel.OUTCOME,
+        ChargeModel.PERCENTAGE,
+        ChargeModel.GRADUATED_PERCENTAGE,
     }
 )
-TIERED_CHARGES = frozenset({ChargeModel.GRADUATED, ChargeModel.VOLUME})
+# Charges with tiers: over units (graduated, volume) or over the summed value (percentage bands).
+TIERED_CHARGES = frozenset({ChargeModel.GRADUATED, ChargeModel.VOLUME, ChargeModel.GRADUATED_PERCENTAGE})
+# Charges on the value of the work rather than its count: they read the volume's unit value.
+VALUE_CHARGES = frozenset({ChargeModel.PERCENTAGE, ChargeModel.GRADUATED_PERCENTAGE})
+# Fields added after snapshots were frozen: left out of the canonical form at their default.
+ADDED = {"omit_when_default": True}
 
 
 class CostCategory(StrEnum):
@@ -66,7 +78,8 @@ class RiskKind(StrEnum):
 
 @dataclass(frozen=True)
 class Tier:
-    """Covers quantities in (lower, upper]; upper None means open-ended."""
+    """Covers quantities in (lower, upper]; upper None means open-ended. In percentage bands the
+    bounds are amounts of summed value and `unit_price` is the share of it charged."""
 
     lower: Decimal
     upper: Decimal | None
@@ -91,7 +104,14 @@ class PriceComponent:
     label: str = ""
     # Whether a tier set's first flat fee is charged when no unit is billable; billing engines
     # differ, so each tier set says. Left out of a snapshot while False (see quote.to_primitive).
-    first_tier_fee_at_zero: bool = field(default=False, metadata={"omit_when_default": True})
+    first_tier_fee_at_zero: bool = field(default=False, metadata=ADDED)
+    # Percentage: the share of each unit's value charged (`amount` is then the fixed fee per
+    # event, `included_quantity` the free events); the first `free_amount` of summed value pays no
+    # share; each transaction pays at least `min_per_transaction` and at most `max_per_transaction`.
+    percentage: Decimal = field(default=ZERO, metadata=ADDED)
+    free_amount: Decimal = field(default=ZERO, metadata=ADDED)
+    min_per_transaction: Decimal | None = field(default=None, metadata=ADDED)
+    max_per_transaction: Decimal | None = field(default=None, metadata=ADDED)
 
     @property
     def surface(self) -> Surface:
@@ -113,6 +133,10 @@ class Volume:
     work_unit: str
     monthly_quantity: Decimal
     cv: Decimal = ZERO
+    # The expected value one unit of work carries (percentage charges take a share of it), and
+    # its coefficient of variation.
+    unit_value: Decimal = field(default=ZERO, metadata=ADDED)
+    unit_value_cv: Decimal = field(default=ZERO, metadata=ADDED)
 
 
 @dataclass(frozen=True)
