@@ -112,10 +112,18 @@ def test_a_negative_volume_is_refused_naming_the_field_and_nothing_is_saved():
     assert not Deal.objects.exists()
 
 
+def unit_on_model_m(**tokens):
+    """A work unit whose model cost follows model "m" with these tokens; 0.37 of other costs."""
+    unit = WorkUnitFactory()
+    CostComponent.objects.create(work_unit=unit, category="model", model_name="m", **tokens)
+    for category, value in {"infra": "0.07", "human_review": "0.20", "support": "0.10"}.items():
+        CostComponent.objects.create(work_unit=unit, category=category, expected_unit_cost=D(value))
+    return unit
+
+
 def test_a_model_rate_change_recomputes_the_deals_whose_model_cost_follows_it(
     django_capture_on_commit_callbacks,
 ):
-    unit = WorkUnitFactory()
     services.model_rate_create(
         actor=None,
         model_name="m",
@@ -123,16 +131,7 @@ def test_a_model_rate_change_recomputes_the_deals_whose_model_cost_follows_it(
         output_per_million=D("12"),
         effective_from=date(2026, 1, 1),
     )
-    CostComponent.objects.create(
-        work_unit=unit,
-        category="model",
-        model_name="m",
-        input_tokens_per_unit=D("10000"),
-        output_tokens_per_unit=D("1000"),
-        cv=D("0.1"),
-    )
-    for category, value in {"infra": "0.07", "human_review": "0.20", "support": "0.10"}.items():
-        CostComponent.objects.create(work_unit=unit, category=category, expected_unit_cost=D(value))
+    unit = unit_on_model_m(input_tokens_per_unit=D("10000"), output_tokens_per_unit=D("1000"), cv=D("0.1"))
     version = published_plan(unit=unit)
     with django_capture_on_commit_callbacks(execute=True):
         deal = make_deal(plan_version=version, volume=D("1000"))
@@ -222,7 +221,6 @@ def test_only_a_tiered_price_says_what_zero_usage_charges():
 def test_a_model_cost_prices_cached_input_tokens_at_the_rates_cached_price(
     django_capture_on_commit_callbacks,
 ):
-    unit = WorkUnitFactory()
     rate = services.model_rate_create(
         actor=None,
         model_name="m",
@@ -231,16 +229,11 @@ def test_a_model_cost_prices_cached_input_tokens_at_the_rates_cached_price(
         cached_input_per_million=D("0.30"),
         effective_from=date(2026, 1, 1),
     )
-    CostComponent.objects.create(
-        work_unit=unit,
-        category="model",
-        model_name="m",
+    unit = unit_on_model_m(
         input_tokens_per_unit=D("2000"),
         cached_input_tokens_per_unit=D("8000"),
         output_tokens_per_unit=D("1000"),
     )
-    for category, value in {"infra": "0.07", "human_review": "0.20", "support": "0.10"}.items():
-        CostComponent.objects.create(work_unit=unit, category=category, expected_unit_cost=D(value))
     with django_capture_on_commit_callbacks(execute=True):
         deal = make_deal(plan_version=published_plan(unit=unit), volume=D("1000"))
     deal.refresh_from_db()
