@@ -99,6 +99,10 @@ def component_from_row(row: PriceComponentRow) -> PriceComponent:
         cap_per_period=row.cap_per_period,
         label=row.label,
         first_tier_fee_at_zero=row.first_tier_fee_at_zero,
+        percentage=row.percentage,
+        free_amount=row.free_amount,
+        min_per_transaction=row.min_per_transaction,
+        max_per_transaction=row.max_per_transaction,
     )
 
 

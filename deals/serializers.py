@@ -119,6 +119,10 @@ class PriceComponentSerializer(api.ModelSerializer):
             "success_rate_sd",
             "cap_per_period",
             "first_tier_fee_at_zero",
+            "percentage",
+            "free_amount",
+            "min_per_transaction",
+            "max_per_transaction",
             "position",
             "tiers",
         ]

@@ -152,6 +152,7 @@ class PriceComponentInline(FrozenInlineMixin, admin.StackedInline):
         ("charge_model", "work_unit", "billed_unit"),
         ("amount", "package_size", "included_quantity"),
         ("success_rate", "success_rate_sd", "cap_per_period"),
+        ("percentage", "free_amount", "min_per_transaction", "max_per_transaction"),
         "first_tier_fee_at_zero",
     ]
 

@@ -26,6 +26,8 @@ CHARGE_MODEL_CHOICES = [
     (ChargeModel.VOLUME.value, "Volume tiers"),
     (ChargeModel.MINIMUM_COMMITMENT.value, "Minimum monthly commitment"),
     (ChargeModel.OUTCOME.value, "Outcome fee per result"),
+    (ChargeModel.PERCENTAGE.value, "Percentage of each transaction's value"),
+    (ChargeModel.GRADUATED_PERCENTAGE.value, "Percentage bands over the month's value"),
 ]
 COST_CATEGORY_CHOICES = [
     (CostCategory.MODEL.value, "Model"),
@@ -317,6 +319,21 @@ class PriceComponent(FrozenWithVersion):
         default=False,
         help_text="Tiered prices: charge the first tier's flat fee in a month with no billable unit.",
     )
+    percentage = ratio_field(
+        default=ZERO,
+        validators=fraction,
+        help_text="Percentage charges: the share of each transaction's value.",
+    )
+    free_amount = money_field(
+        default=ZERO,
+        help_text="Percentage charges: value each month that pays no share (transactions pay the fixed fee).",
+    )
+    min_per_transaction = money_field(
+        null=True, blank=True, help_text="Percentage charges: the least a transaction pays."
+    )
+    max_per_transaction = money_field(
+        null=True, blank=True, help_text="Percentage charges: the most a transaction pays."
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -350,7 +367,14 @@ class PriceComponent(FrozenWithVersion):
         if self.charge_model == ChargeModel.PACKAGE and self.package_size <= 0:
             errors["package_size"] = "A package holds at least one unit."
         if self.first_tier_fee_at_zero and self.charge_model not in TIERED_CHARGES:
-            errors["first_tier_fee_at_zero"] = "Only a graduated or volume price has tiers."
+            errors["first_tier_fee_at_zero"] = "Only a tiered price has tiers."
+        if self.charge_model != ChargeModel.PERCENTAGE:
+            for name in ("percentage", "free_amount", "min_per_transaction", "max_per_transaction"):
+                if getattr(self, name):
+                    errors[name] = "Only a percentage charge takes this."
+        low, high = self.min_per_transaction, self.max_per_transaction
+        if low is not None and high is not None and high < low:
+            errors["max_per_transaction"] = f"Must not be below the minimum ({low})."
         if errors:
             raise ValidationError(errors)
 

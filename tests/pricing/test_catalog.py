@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from deals.models import Deal
-from deals.quoting import quote_inputs, quote_results
+from deals.quoting import component_from_row, quote_inputs, quote_results
 from pricing import services
-from pricing.engine import EngineInputError
+from pricing.engine import ChargeModel, EngineInputError
 from pricing.models import (
     CostComponent,
     PlanVersion,
@@ -213,9 +213,7 @@ def test_only_a_tiered_price_says_what_zero_usage_charges():
     usage.charge_model, usage.first_tier_fee_at_zero = "per_unit", True
     with pytest.raises(ValidationError) as error:
         usage.full_clean()
-    assert error.value.message_dict["first_tier_fee_at_zero"] == [
-        "Only a graduated or volume price has tiers."
-    ]
+    assert error.value.message_dict["first_tier_fee_at_zero"] == ["Only a tiered price has tiers."]
 
 
 def test_a_model_cost_prices_cached_input_tokens_at_the_rates_cached_price(
@@ -245,3 +243,35 @@ def test_a_model_cost_prices_cached_input_tokens_at_the_rates_cached_price(
         services.model_rate_save(actor=None, rate=rate)
     deal.refresh_from_db()
     assert deal.monthly_cost == D("412.00")  # 0.042 a task
+
+
+def test_a_percentage_charge_reaches_the_engine_with_its_share_free_amount_and_bounds():
+    version = draft_with_tiers([("0", None, "1.00")])
+    usage = version.components.get()
+    usage.tiers.all().delete()
+    usage.charge_model, usage.amount, usage.percentage = "percentage", D("0.25"), D("0.03")
+    usage.free_amount, usage.min_per_transaction, usage.max_per_transaction = D("6000"), D("1"), D("500")
+    usage.full_clean()
+    usage.save()
+
+    engine = component_from_row(usage)
+
+    assert (engine.charge_model, engine.amount, engine.percentage, engine.free_amount) == (
+        ChargeModel.PERCENTAGE,
+        D("0.25"),
+        D("0.0300"),
+        D("6000.00"),
+    )
+    assert (engine.min_per_transaction, engine.max_per_transaction) == (D("1.00"), D("500.00"))
+    assert engine.surface.value == "outcome"
+
+
+def test_only_a_percentage_charge_takes_a_share_and_its_bounds_must_be_in_order():
+    version = draft_with_tiers([("0", None, "1.00")])
+    usage = version.components.get()
+    usage.charge_model, usage.amount = "per_unit", D("1")
+    usage.percentage, usage.min_per_transaction, usage.max_per_transaction = D("0.03"), D("5"), D("2")
+    with pytest.raises(ValidationError) as error:
+        usage.full_clean()
+    assert error.value.message_dict["percentage"] == ["Only a percentage charge takes this."]
+    assert error.value.message_dict["max_per_transaction"] == ["Must not be below the minimum (5)."]
