@@ -1,4 +1,5 @@
-"""How long the margin simulation of one realistic hybrid deal takes.
+"""How long the margin simulation of one realistic hybrid deal takes, and of a deal priced as a
+share of the value it recovers beside it.
 
 Run from the project root:
 
@@ -117,6 +118,44 @@ def hybrid_deal(draws: int, seed: int = 20261125) -> QuoteInput:
     )
 
 
+def recovery_deal(draws: int, seed: int = 20261125) -> QuoteInput:
+    """A revenue-recovery deal: a share of each recovered claim's value (the value per claim as
+    uncertain as the count), with free claims, a free amount and bounds per claim."""
+    claims = WorkUnitSpec("claim", value_unit="recovered claim", cost_unit="token")
+    components = (
+        PriceComponent("platform", ChargeModel.FLAT, amount=D("1500.00")),
+        PriceComponent(
+            "recovered",
+            ChargeModel.PERCENTAGE,
+            amount=D("0.25"),
+            work_unit="claim",
+            billed_unit="recovered claim",
+            included_quantity=D("50"),
+            percentage=D("0.035"),
+            free_amount=D("10000.00"),
+            min_per_transaction=D("2.00"),
+            max_per_transaction=D("400.00"),
+        ),
+    )
+    return QuoteInput(
+        currency="EUR",
+        plan_currency="EUR",
+        components=components,
+        work_units=(claims,),
+        volumes=(Volume("claim", D("3000"), D("0.35"), unit_value=D("640.00"), unit_value_cv=D("0.6")),),
+        cost_lines=(
+            CostLine("claim", CostCategory.MODEL, D("1.10"), D("0.35")),
+            CostLine("claim", CostCategory.INFRA, D("0.20"), D("0.15")),
+            CostLine("claim", CostCategory.HUMAN_REVIEW, D("2.40"), D("0.50")),
+            CostLine("claim", CostCategory.SUPPORT, D("0.30"), D("0.25")),
+        ),
+        term_months=24,
+        fixed_monthly_cost=D("900.00"),
+        margin_floor=D("0.55"),
+        simulation=SimulationSettings(draws=draws, seed=seed),
+    )
+
+
 def median_seconds(work: Callable[[], object], runs: int) -> float:
     work()  # warm up: imports, caches, first allocation
     times = []
@@ -134,10 +173,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     deal = hybrid_deal(args.draws)
+    recovery = recovery_deal(args.draws)
     exact_only = dataclasses.replace(deal, simulation=SimulationSettings(draws=1, seed=1))
     floats = np.random.default_rng(0).random(args.draws)
 
     simulated = median_seconds(lambda: compute_quote(deal), args.runs)
+    recovery_simulated = median_seconds(lambda: compute_quote(recovery), args.runs)
     exact = median_seconds(lambda: compute_quote(exact_only), args.runs)
     sort = median_seconds(lambda: np.sort(floats), args.runs)
 
@@ -154,9 +195,17 @@ def main(argv: list[str] | None = None) -> None:
         f"below the {deal.margin_floor} floor in {sim.probability_below_floor:.2%} of months"
     )
     print(f"  simulated bill   P10/P50/P90 {sim.bill_p10} / {sim.bill_p50} / {sim.bill_p90}")
+    recovered = compute_quote(recovery)
+    print(
+        f"recovery deal (share of value): net {recovered.net_monthly} {recovered.currency}/month, "
+        f"gross margin {recovered.gross_margin}"
+    )
+    rsim = recovered.simulation
+    print(f"  simulated bill   P10/P50/P90 {rsim.bill_p10} / {rsim.bill_p50} / {rsim.bill_p90}")
     print()
     rows = [
         (f"quote with a {args.draws:,}-draw simulation", simulated),
+        (f"recovery deal, {args.draws:,} draws", recovery_simulated),
         ("exact Decimal quote, 1-draw simulation", exact),
         (f"numpy sort of {args.draws:,} float64", sort),
     ]
@@ -166,6 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"simulation / exact quote  {simulated / exact:8.1f}x")
     print(f"simulation / numpy sort   {simulated / sort:8.1f}x")
     print(f"per draw                  {simulated / args.draws * 1e6:8.3f} us")
+    print(f"recovery deal / hybrid    {recovery_simulated / simulated:8.2f}x (per draw, same run)")
 
 
 if __name__ == "__main__":
