@@ -36,7 +36,7 @@ from pricing.engine.types import (
     Volume,
     WorkUnitSpec,
 )
-from pricing.models import CostComponent, ModelRate, PlanVersion, PriceTier, WorkUnit
+from pricing.models import CostComponent, FxRate, ModelRate, PlanVersion, PriceTier, WorkUnit
 from pricing.models import PriceComponent as PriceComponentRow
 from pricing.models import RiskAdjustment as RiskAdjustmentRow
 
@@ -51,37 +51,64 @@ def rates_in_force(model_names: Iterable[str], on: date) -> dict[str, ModelRate]
     return rates
 
 
-def catalog_unit_cost(component: CostComponent, rates: dict[str, ModelRate]) -> Decimal:
-    if component.category == CostCategory.MODEL and component.model_name:
-        rate = rates.get(component.model_name)
-        if rate is None:
-            raise EngineInputError(
-                {
-                    f"cost_components[{component.work_unit_id}.model]": [
-                        f"no rate in force for {component.model_name!r}."
-                    ]
-                }
-            )
-        return token_cost(rate.token_rate, component.token_use)
-    return component.expected_unit_cost
+def fx_rates_in_force(from_currencies: Iterable[str], on: date) -> dict[tuple[str, str], FxRate]:
+    """The newest exchange rate effective on `on` from each of these currencies to any other, by
+    (from, to), in one query."""
+    found: dict[tuple[str, str], FxRate] = {}
+    for fx in FxRate.objects.filter(from_currency__in=set(from_currencies), effective_from__lte=on).order_by(
+        "from_currency", "to_currency", "-effective_from"
+    ):
+        found.setdefault((fx.from_currency, fx.to_currency), fx)
+    return found
 
 
 class CatalogCosts:
-    """The catalog's expected cost per (work unit, category), with model costs at today's rate."""
+    """The catalog's expected cost per (work unit, category), with model costs at the rate in
+    force on the quote's date (today unless told), converted into the quote's currency at the
+    exchange rate in force that day when the model is priced in another."""
 
     def __init__(self, work_unit_ids: Iterable[int], on: date | None = None):
+        self.on = on or timezone.localdate()
         # One per (work unit, category): no order needed (the models' own joins work units for it).
         components = list(CostComponent.objects.filter(work_unit_id__in=set(work_unit_ids)).order_by())
-        self.rates = rates_in_force(
-            (c.model_name for c in components if c.model_name), on or timezone.localdate()
-        )
+        self.rates = rates_in_force((c.model_name for c in components if c.model_name), self.on)
+        self.fx = fx_rates_in_force({rate.currency for rate in self.rates.values()}, self.on)
         self.by_key = {(c.work_unit_id, c.category): c for c in components}
 
-    def unit_cost_and_cv(self, work_unit_id: int, category: str) -> tuple[Decimal, Decimal] | None:
+    def unit_cost_and_cv(
+        self, work_unit_id: int, category: str, currency: str
+    ) -> tuple[Decimal, Decimal, str] | None:
+        """The catalog's cost per unit in `currency`, its variation, and how a model cost was
+        converted ("" when it was not); None when the catalog has no such cost."""
         component = self.by_key.get((work_unit_id, category))
         if component is None:
             return None
-        return catalog_unit_cost(component, self.rates), component.cv
+        if category != CostCategory.MODEL or not component.model_name:
+            return component.expected_unit_cost, component.cv, ""
+        rate = self.rates.get(component.model_name)
+        field = f"cost_components[{component.work_unit_id}.model]"
+        if rate is None:
+            raise EngineInputError({field: [f"no rate in force for {component.model_name!r}."]})
+        cost = token_cost(rate.token_rate, component.token_use)
+        if rate.currency == currency:
+            return cost, component.cv, ""
+        fx = self.fx.get((rate.currency, currency))
+        if fx is None:
+            raise EngineInputError(
+                {
+                    field: [
+                        f"{component.model_name!r} is priced in {rate.currency} and no exchange rate from "
+                        f"{rate.currency} to {currency} is in force on {self.on.isoformat()}; Finance adds "
+                        "one under FX rates."
+                    ]
+                }
+            )
+        rate_text = format(fx.rate.normalize(), "f")
+        converted = (
+            f"{format(cost.normalize(), 'f')} {rate.currency} at {rate_text} {currency} per "
+            f"{rate.currency} (exchange rate of {fx.effective_from.isoformat()})"
+        )
+        return cost * fx.rate, component.cv, converted
 
 
 def component_from_row(row: PriceComponentRow) -> PriceComponent:
@@ -128,17 +155,24 @@ def risk_selection_of(deal: Deal) -> RiskSelection:
 
 
 def resolved_cost_line(
-    catalog: CatalogCosts, unit: WorkUnit, category: str, unit_cost: Decimal | None, cv: Decimal | None
+    catalog: CatalogCosts,
+    unit: WorkUnit,
+    category: str,
+    unit_cost: Decimal | None,
+    cv: Decimal | None,
+    currency: str,
 ) -> CostLine | None:
-    """The engine's cost line, the catalog filling what the deal leaves empty; None when the
-    line follows a catalog that has no cost for it."""
+    """The engine's cost line in `currency`, the catalog filling what the deal leaves empty; None
+    when the line follows a catalog that has no cost for it."""
+    conversion = ""
     if unit_cost is None or cv is None:
-        found = catalog.unit_cost_and_cv(unit.pk, category)
+        found = catalog.unit_cost_and_cv(unit.pk, category, currency)
         if found is None:
             return None
-        unit_cost = found[0] if unit_cost is None else unit_cost
+        if unit_cost is None:
+            unit_cost, conversion = found[0], found[2]
         cv = found[1] if cv is None else cv
-    return CostLine(unit.code, CostCategory(category), unit_cost, cv)
+    return CostLine(unit.code, CostCategory(category), unit_cost, cv, conversion)
 
 
 def work_unit_spec(unit: WorkUnit) -> WorkUnitSpec:
@@ -222,7 +256,7 @@ class QuoteAssembler:
         self._work_units: dict[frozenset[int], tuple[WorkUnitSpec, ...]] = {}
         # Deals have most cost lines (those that follow the catalog) and risk choices in common:
         # one value each, which the engine also checks once.
-        self._catalog_lines: dict[tuple[int, str], CostLine | None] = {}
+        self._catalog_lines: dict[tuple[int, str, str], CostLine | None] = {}
         self._risk_selections: dict[tuple[Any, ...], RiskSelection] = {}
 
     def work_units(self, ids: frozenset[int]) -> tuple[WorkUnitSpec, ...]:
@@ -231,14 +265,14 @@ class QuoteAssembler:
             self._work_units[ids] = tuple(work_unit_spec(u) for u in specs)
         return self._work_units[ids]
 
-    def cost_line(self, row: CostLineRow) -> CostLine | None:
+    def cost_line(self, row: CostLineRow, currency: str) -> CostLine | None:
         unit_id, category, unit_cost, cv = row
         if unit_cost is not None or cv is not None:
-            return resolved_cost_line(self.catalog, self.units[unit_id], category, unit_cost, cv)
-        key = (unit_id, category)
+            return resolved_cost_line(self.catalog, self.units[unit_id], category, unit_cost, cv, currency)
+        key = (unit_id, category, currency)
         if key not in self._catalog_lines:
             self._catalog_lines[key] = resolved_cost_line(
-                self.catalog, self.units[unit_id], category, None, None
+                self.catalog, self.units[unit_id], category, None, None, currency
             )
         return self._catalog_lines[key]
 
@@ -255,7 +289,7 @@ class QuoteAssembler:
         units = self.units
         lines = []
         for row in cost_lines:
-            line = self.cost_line(row)
+            line = self.cost_line(row, pricing.plan_currency)
             if line is None:
                 unit_id, category = row[0], row[1]
                 unit = units[unit_id]

@@ -360,7 +360,7 @@ class QuotePreviewSerializer(DealWriteSerializer):
             components=tuple(component_from_row(c) for c in components),
             work_units=tuple(work_unit_spec(u) for u in sorted(units, key=lambda u: u.code)),
             volumes=tuple(EngineVolume(v["work_unit"].code, v["monthly_quantity"], v["cv"]) for v in volumes),
-            cost_lines=tuple(self.engine_cost_lines(cost_lines, catalog)),
+            cost_lines=tuple(self.engine_cost_lines(cost_lines, catalog, version.plan.currency)),
             seats=deal.seats,
             discount_pct=deal.discount_pct,
             term_months=deal.term_months,
@@ -372,11 +372,11 @@ class QuotePreviewSerializer(DealWriteSerializer):
         )
 
     @staticmethod
-    def engine_cost_lines(rows: list[dict], catalog: CatalogCosts) -> list[CostLine]:
+    def engine_cost_lines(rows: list[dict], catalog: CatalogCosts, currency: str) -> list[CostLine]:
         lines, errors = [], {}
         for index, row in enumerate(rows):
             unit, category = row["work_unit"], row["category"]
-            line = resolved_cost_line(catalog, unit, category, row.get("unit_cost"), row.get("cv"))
+            line = resolved_cost_line(catalog, unit, category, row.get("unit_cost"), row.get("cv"), currency)
             if line is None:
                 errors[f"cost_lines[{index}]"] = [
                     f"Follows the catalog, which has no {category} cost for {unit.code}."

@@ -10,6 +10,7 @@ from pricing.engine.charges import validate_tiers
 from pricing.engine.types import TIERED_CHARGES, Tier
 from pricing.models import (
     CostComponent,
+    FxRate,
     ModelRate,
     PlanVersion,
     PriceComponent,
@@ -56,6 +57,17 @@ class ModelRateAdmin(AuditedAdmin):
 
     def save_model(self, request, obj, form, change):
         touched = services.model_rate_save(actor=request.user, rate=obj)
+        self.message_user(request, f"{touched} deal(s) marked for margin recompute.")
+
+
+@admin.register(FxRate)
+class FxRateAdmin(AuditedAdmin):
+    list_display = ["from_currency", "to_currency", "rate", "effective_from"]
+    list_filter = ["from_currency", "to_currency"]
+    date_hierarchy = "effective_from"
+
+    def save_model(self, request, obj, form, change):
+        touched = services.fx_rate_save(actor=request.user, rate=obj)
         self.message_user(request, f"{touched} deal(s) marked for margin recompute.")
 
 

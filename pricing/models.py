@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from babel.numbers import list_currencies
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -16,6 +17,18 @@ from pricing.engine.types import TIERED_CHARGES, ChargeModel, CostCategory, Risk
 ZERO = Decimal("0")
 non_negative = MinValueValidator(ZERO)
 fraction = [MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))]
+# ISO 4217 codes, from babel's maintained table (historic codes included: old contracts name them).
+CURRENCIES = frozenset(list_currencies())
+
+
+def iso_currency(value: str) -> None:
+    if value not in CURRENCIES:
+        raise ValidationError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR, JPY).")
+
+
+def currency_field(**kwargs: Any) -> models.CharField[Any, Any]:
+    return models.CharField(max_length=3, validators=[iso_currency], **kwargs)
+
 
 CHARGE_MODEL_CHOICES = [
     (ChargeModel.FLAT.value, "Flat fee per month"),
@@ -140,7 +153,7 @@ class ModelRate(models.Model):
         blank=True,
         help_text="Price per million input tokens read from the provider's cache; empty: the input price.",
     )
-    currency = models.CharField(max_length=3, default="USD")
+    currency = currency_field(default="USD")
     effective_from = models.DateField()
 
     class Meta:
@@ -200,10 +213,41 @@ class CostComponent(models.Model):
         )
 
 
+class FxRate(models.Model):
+    """What one unit of `from_currency` is worth in `to_currency`, effective from a date (kept by
+    Finance); a model rate in another currency than a plan's is converted at the rate in force."""
+
+    from_currency = currency_field()
+    to_currency = currency_field()
+    rate = models.DecimalField(
+        max_digits=18,
+        decimal_places=8,
+        validators=[MinValueValidator(Decimal("0.00000001")), MaxValueValidator(Decimal("1000000"))],
+        help_text="Units of the second currency one unit of the first buys.",
+    )
+    effective_from = models.DateField()
+
+    class Meta:
+        ordering = ["from_currency", "to_currency", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_currency", "to_currency", "effective_from"], name="one_fx_rate_per_pair_and_day"
+            )
+        ]
+
+    def __str__(self):
+        rate = f"{self.rate.normalize():f}"
+        return f"1 {self.from_currency} = {rate} {self.to_currency} from {self.effective_from}"
+
+    def clean(self):
+        if self.from_currency and self.from_currency == self.to_currency:
+            raise ValidationError({"to_currency": "Converts to another currency than it converts from."})
+
+
 class PricingPlan(models.Model):
     code = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
-    currency = models.CharField(max_length=3, default="USD")
+    currency = currency_field(default="USD")
     description = free_text_field(blank=True)
 
     class Meta:

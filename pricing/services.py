@@ -18,7 +18,7 @@ from core.errors import DomainError
 from pricing.engine import EngineInputError
 from pricing.engine.charges import validate_tiers
 from pricing.engine.types import TIERED_CHARGES, CostCategory, Tier
-from pricing.models import CostComponent, ModelRate, PlanVersion, PricingPlan
+from pricing.models import CostComponent, FxRate, ModelRate, PlanVersion, PricingPlan
 from pricing.signals import send_catalog_changed
 
 if TYPE_CHECKING:
@@ -145,6 +145,21 @@ def model_rate_create(
     )
     model_rate_save(actor=actor, rate=rate)
     return rate
+
+
+@transaction.atomic
+def fx_rate_save(*, actor: User | None, rate: FxRate) -> int:
+    """Store a dated exchange rate (new or amended), audited; returns how many deals it marked
+    stale: those whose model cost follows a rate in the currency it converts from."""
+    before = audited_save(actor=actor, instance=rate) or {}
+    currencies = {rate.from_currency, before.get("from_currency", rate.from_currency)}
+    models_in_them = ModelRate.objects.filter(currency__in=currencies).values("model_name")
+    work_unit_ids = list(
+        CostComponent.objects.filter(category=CostCategory.MODEL, model_name__in=models_in_them).values_list(
+            "work_unit_id", flat=True
+        )
+    )
+    return send_catalog_changed(work_unit_ids=work_unit_ids, categories=[CostCategory.MODEL])
 
 
 @transaction.atomic

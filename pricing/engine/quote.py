@@ -550,6 +550,7 @@ def quote_input_from_primitive(data: dict[str, Any]) -> QuoteInput:
                 CostCategory(c["category"]),
                 Decimal(c["unit_cost"]),
                 Decimal(c["cv"]),
+                c.get("conversion", ""),
             )
             for c in data["cost_lines"]
         ),

@@ -147,6 +147,8 @@ class CostLine:
     category: CostCategory
     unit_cost: Decimal
     cv: Decimal = ZERO
+    # How the unit cost was converted from another currency, shown beside it ("" when it was not).
+    conversion: str = field(default="", metadata=ADDED)
 
 
 @dataclass(frozen=True)

@@ -7,35 +7,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pricing', '0008_cached_input_tokens'),
+        ("pricing", "0008_cached_input_tokens"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pricecomponent',
-            name='free_amount',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), help_text='Percentage charges: value each month that pays no share (transactions pay the fixed fee).', max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))]),
+            model_name="pricecomponent",
+            name="free_amount",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("0"),
+                help_text="Percentage charges: value each month that pays no share (transactions pay the fixed fee).",
+                max_digits=14,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='pricecomponent',
-            name='max_per_transaction',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Percentage charges: the most a transaction pays.', max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))]),
+            model_name="pricecomponent",
+            name="max_per_transaction",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Percentage charges: the most a transaction pays.",
+                max_digits=14,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='pricecomponent',
-            name='min_per_transaction',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Percentage charges: the least a transaction pays.', max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000000000'))]),
+            model_name="pricecomponent",
+            name="min_per_transaction",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Percentage charges: the least a transaction pays.",
+                max_digits=14,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000000")),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='pricecomponent',
-            name='percentage',
-            field=models.DecimalField(decimal_places=4, default=Decimal('0'), help_text="Percentage charges: the share of each transaction's value.", max_digits=7, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))]),
+            model_name="pricecomponent",
+            name="percentage",
+            field=models.DecimalField(
+                decimal_places=4,
+                default=Decimal("0"),
+                help_text="Percentage charges: the share of each transaction's value.",
+                max_digits=7,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("1")),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='pricecomponent',
-            name='charge_model',
-            field=models.CharField(choices=[('flat', 'Flat fee per month'), ('per_seat', 'Per seat'), ('per_unit', 'Per work unit'), ('package', 'Package (per N units, partial packages round up)'), ('graduated', 'Graduated tiers'), ('volume', 'Volume tiers'), ('minimum_commitment', 'Minimum monthly commitment'), ('outcome', 'Outcome fee per result'), ('percentage', "Percentage of each transaction's value"), ('graduated_percentage', "Percentage bands over the month's value")], max_length=24),
+            model_name="pricecomponent",
+            name="charge_model",
+            field=models.CharField(
+                choices=[
+                    ("flat", "Flat fee per month"),
+                    ("per_seat", "Per seat"),
+                    ("per_unit", "Per work unit"),
+                    ("package", "Package (per N units, partial packages round up)"),
+                    ("graduated", "Graduated tiers"),
+                    ("volume", "Volume tiers"),
+                    ("minimum_commitment", "Minimum monthly commitment"),
+                    ("outcome", "Outcome fee per result"),
+                    ("percentage", "Percentage of each transaction's value"),
+                    ("graduated_percentage", "Percentage bands over the month's value"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

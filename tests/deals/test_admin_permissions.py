@@ -31,6 +31,11 @@ PAGES = {
         "/admin/pricing/modelrate/add/",
         [LOGIN, DENIED, DENIED, DENIED, OK, DENIED, DENIED, DENIED],
     ),
+    "exchange rates": ("/admin/pricing/fxrate/", [LOGIN, DENIED, DENIED, OK, OK, DENIED, DENIED, DENIED]),
+    "add an exchange rate": (
+        "/admin/pricing/fxrate/add/",
+        [LOGIN, DENIED, DENIED, DENIED, OK, DENIED, DENIED, DENIED],
+    ),
     "cost components": (
         "/admin/pricing/costcomponent/",
         [LOGIN, DENIED, DENIED, OK, OK, DENIED, DENIED, DENIED],
