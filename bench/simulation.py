@@ -1,5 +1,5 @@
-"""How long the margin simulation of one realistic hybrid deal takes, and of a deal priced as a
-share of the value it recovers beside it.
+"""How long the margin simulation of one realistic hybrid deal takes, and beside it a deal priced
+as a share of the value it recovers and the hybrid deal on a term commitment.
 
 Run from the project root:
 
@@ -156,6 +156,21 @@ def recovery_deal(draws: int, seed: int = 20261125) -> QuoteInput:
     )
 
 
+def term_commitment_deal(draws: int) -> QuoteInput:
+    """The hybrid deal on a commitment of 480,000 over its 24 months instead of a monthly minimum,
+    unused months rolling over, usage past it at 15 % above the plan's rates."""
+    deal = hybrid_deal(draws)
+    commitment = PriceComponent(
+        "commitment",
+        ChargeModel.TERM_COMMITMENT,
+        amount=D("480000.00"),
+        overage_pct=D("15"),
+        rollover=True,
+    )
+    others = tuple(c for c in deal.components if c.charge_model is not ChargeModel.MINIMUM_COMMITMENT)
+    return dataclasses.replace(deal, components=(*others, commitment))
+
+
 def median_seconds(work: Callable[[], object], runs: int) -> float:
     work()  # warm up: imports, caches, first allocation
     times = []
@@ -174,11 +189,13 @@ def main(argv: list[str] | None = None) -> None:
 
     deal = hybrid_deal(args.draws)
     recovery = recovery_deal(args.draws)
+    term = term_commitment_deal(args.draws)
     exact_only = dataclasses.replace(deal, simulation=SimulationSettings(draws=1, seed=1))
     floats = np.random.default_rng(0).random(args.draws)
 
     simulated = median_seconds(lambda: compute_quote(deal), args.runs)
     recovery_simulated = median_seconds(lambda: compute_quote(recovery), args.runs)
+    term_simulated = median_seconds(lambda: compute_quote(term), args.runs)
     exact = median_seconds(lambda: compute_quote(exact_only), args.runs)
     sort = median_seconds(lambda: np.sort(floats), args.runs)
 
@@ -202,10 +219,20 @@ def main(argv: list[str] | None = None) -> None:
     )
     rsim = recovered.simulation
     print(f"  simulated bill   P10/P50/P90 {rsim.bill_p10} / {rsim.bill_p50} / {rsim.bill_p90}")
+    termed = compute_quote(term)
+    outlook = termed.simulation.commitment
+    print(f"term-commitment deal: net {termed.net_monthly} {termed.currency}/month")
+    if outlook is not None:
+        print(
+            f"  over {outlook.runs} runs of {outlook.months} months: used up early in "
+            f"{outlook.used_up_early:.2%}, expected overage {outlook.expected_overage}, "
+            f"expected unused {outlook.expected_unused}"
+        )
     print()
     rows = [
         (f"quote with a {args.draws:,}-draw simulation", simulated),
         (f"recovery deal, {args.draws:,} draws", recovery_simulated),
+        (f"term-commitment deal, {args.draws:,} draws", term_simulated),
         ("exact Decimal quote, 1-draw simulation", exact),
         (f"numpy sort of {args.draws:,} float64", sort),
     ]
@@ -216,6 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"simulation / numpy sort   {simulated / sort:8.1f}x")
     print(f"per draw                  {simulated / args.draws * 1e6:8.3f} us")
     print(f"recovery deal / hybrid    {recovery_simulated / simulated:8.2f}x (per draw, same run)")
+    print(f"term commitment / hybrid  {term_simulated / simulated:8.2f}x (per draw, same run)")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from decimal import ROUND_CEILING, Decimal
 import numpy as np
 
 from .money import ONE, ZERO, EngineInputError, FieldErrors, money
-from .types import TIERED_CHARGES, ChargeModel, PriceComponent, Tier
+from .types import COMMITMENTS, TIERED_CHARGES, ChargeModel, PriceComponent, Tier
 
 
 def validate_tiers(tiers: tuple[Tier, ...], field: str) -> None:
@@ -67,6 +67,10 @@ def component_errors(component: PriceComponent, field: str, errors: FieldErrors)
                 errors.non_negative(bound, f"{field}.{name}")
         if low is not None and high is not None and high < low:
             errors.add(f"{field}.max_per_transaction", f"must not be below the minimum ({low}).")
+    if model is ChargeModel.TERM_COMMITMENT:
+        if component.commitment_months < 0:
+            errors.add(f"{field}.commitment_months", "must not be negative (0: the deal's whole term).")
+        errors.non_negative(component.overage_pct, f"{field}.overage_pct")
     if model is ChargeModel.OUTCOME:
         if not ZERO <= component.success_rate <= ONE:
             errors.add(f"{field}.success_rate", "must be between 0 and 1.")
@@ -181,7 +185,7 @@ def line_amount(
         amount = expected_results(component, quantity) * component.amount
         if component.cap_per_period is not None:
             amount = min(amount, component.cap_per_period)
-    else:  # the minimum commitment is a true-up over the other lines, see quote.py
+    else:  # a minimum or term commitment trues up the other lines, see stack.py
         amount = ZERO
     return money(amount)
 
@@ -249,7 +253,7 @@ def charge_amounts(
         if component.cap_per_period is not None:
             revenue = np.minimum(revenue, float(component.cap_per_period))
         return revenue
-    if model is ChargeModel.MINIMUM_COMMITMENT:  # a true-up over the other lines, see stack.py
+    if model in COMMITMENTS:  # a true-up or drawdown over the other lines, see stack.py
         return np.broadcast_to(0.0, quantity.shape)
     if model is ChargeModel.PER_UNIT:  # linear: no edge to snap to
         return _billable(component, quantity, snap=False) * amount

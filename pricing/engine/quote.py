@@ -17,8 +17,9 @@ from .margin import gross_margin, task_margin
 from .money import HUNDRED, ONE, ZERO, EngineInputError, FieldErrors, money, unit_price
 from .risk import AppliedRisk, applicable
 from .simulation import simulate_many
-from .stack import PriceStack, price_stack, stack_rates
+from .stack import PriceStack, monthly_share, price_stack, stack_rates
 from .types import (
+    COMMITMENTS,
     VALUE_CHARGES,
     ChargeLine,
     ChargeModel,
@@ -197,6 +198,11 @@ def validate(quote: QuoteInput) -> AppliedRisk:
             errors.add(f"components[{code}]", "component codes must be unique.")
         for component in quote.components:
             _validate_component(component, units, errors)
+        models = [c.charge_model for c in quote.components]
+        if models.count(ChargeModel.TERM_COMMITMENT) > 1:
+            errors.add("components", "at most one term commitment.")
+        if ChargeModel.TERM_COMMITMENT in models and ChargeModel.MINIMUM_COMMITMENT in models:
+            errors.add("components", "a term commitment and a minimum monthly commitment cannot be combined.")
     risk = _validate_risk(quote, errors, known)
     errors.raise_if_any()
     if not known and all(type(part) is tuple for part in shared):  # a list could change later
@@ -273,11 +279,7 @@ def _validate_component(
 ) -> None:
     field = f"components[{component.code}]"
     component_errors(component, field, errors)
-    needs_unit = component.charge_model not in (
-        ChargeModel.FLAT,
-        ChargeModel.PER_SEAT,
-        ChargeModel.MINIMUM_COMMITMENT,
-    )
+    needs_unit = component.charge_model not in (ChargeModel.FLAT, ChargeModel.PER_SEAT, *COMMITMENTS)
     if needs_unit:
         unit = units.get(component.work_unit or "")
         if unit is None:
@@ -361,6 +363,7 @@ def _exact_figures(quote: QuoteInput, detail: bool = True) -> tuple[dict[str, An
         rnd=money,
         floor0=lambda x: max(x, ZERO),
         scalar=lambda d: d,
+        monthly_share=monthly_share(quote),
     )
     by_category = cost_stack.cost_by_category(quote.volumes, quote.cost_lines, risk)
     fixed = money(quote.fixed_monthly_cost)
@@ -402,6 +405,15 @@ def _charge_lines(
         )
         for component in quote.components
     ]
+    if stack.commitment_drawdown:
+        lines.append(
+            _extra_line(
+                "commitment_drawdown",
+                "Term commitment: unused share or overage",
+                "usage",
+                stack.commitment_drawdown,
+            )
+        )
     if stack.commitment_true_up:
         lines.append(
             _extra_line(
@@ -530,6 +542,9 @@ def quote_input_from_primitive(data: dict[str, Any]) -> QuoteInput:
                 free_amount=Decimal(c.get("free_amount", "0")),
                 min_per_transaction=_dec(c.get("min_per_transaction")),
                 max_per_transaction=_dec(c.get("max_per_transaction")),
+                commitment_months=int(c.get("commitment_months", 0)),
+                overage_pct=Decimal(c.get("overage_pct", "0")),
+                rollover=c.get("rollover", False),
             )
             for c in data["components"]
         ),

@@ -44,11 +44,12 @@ from .charges import charge_amounts
 from .money import CENT, HALF_UP, RATIO_STEP, ZERO
 from .quantiles import from_order_statistics, percentile_ranks, row_percentiles, true_counts
 from .risk import AppliedRisk
-from .stack import StackRates, price_stack, stack_rates
+from .stack import StackRates, monthly_share, price_stack, stack_rates
 from .types import (
     METERED_CHARGES,
     VALUE_CHARGES,
     ChargeModel,
+    CommitmentOutlook,
     CostCategory,
     CostLine,
     QuoteInput,
@@ -317,8 +318,13 @@ def _simulate_block(
         discount=_column([t.discount for t in terms]),
     )
 
+    shares = [monthly_share(q) for q in quotes]
+    share = None if shares[0] is None else _column([s or ZERO for s in shares])
+    metered_draws: list[np.ndarray] = []
+
     def bills(volumes: dict[str, np.ndarray | float], shape: tuple[int, int]) -> np.ndarray:
-        """The customer's bill in each draw of `volumes` (one row per deal)."""
+        """The customer's bill in each draw of `volumes` (one row per deal); with a term
+        commitment, the metered amount of each draw is kept for its outlook."""
         amounts = {}
         for component in sorted(first.components, key=_BY_CODE):
             quantity = np.broadcast_to(volumes.get(component.work_unit or "", 0.0), shape)
@@ -335,10 +341,19 @@ def _simulate_block(
             rnd=lambda x: x,
             floor0=lambda x: np.maximum(x, 0.0),
             scalar=float,
+            monthly_share=share,
         )
+        if share is not None and not metered_draws:
+            metered = [amounts[c.code] for c in first.components if c.charge_model in METERED_CHARGES]
+            metered_draws.append(np.broadcast_to(sum(metered, np.zeros(shape)), shape))
         return np.broadcast_to(stack.net, shape)
 
     bill = bills(volumes, shape)
+    outlooks = (
+        [commitment_outlook(q, metered_draws[0][row]) for row, q in enumerate(quotes)]
+        if metered_draws
+        else [None] * rows
+    )
     # A bill of a few cents against a large cost overflows to -inf, which the clip below floors.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         margin = np.subtract(bill, cost)
@@ -394,6 +409,39 @@ def _simulate_block(
                 bill_p90=_to_decimal(bill_rows[row][2], CENT),
                 histogram_edges=edges,
                 histogram_counts=counts,
+                commitment=outlooks[row],
             )
         )
     return results
+
+
+def commitment_outlook(quote: QuoteInput, metered: np.ndarray) -> CommitmentOutlook | None:
+    """The term commitment over runs of its months, each run consecutive simulated months; None
+    when there are fewer draws than its months."""
+    term = next(c for c in quote.components if c.charge_model is ChargeModel.TERM_COMMITMENT)
+    months = term.commitment_months or quote.term_months
+    runs = len(metered) // months
+    if runs == 0:
+        return None
+    paths = metered[: runs * months].reshape(runs, months)
+    amount, share, overage_rate = (
+        float(term.amount),
+        float(term.amount) / months,
+        1 + float(term.overage_pct) / 100,
+    )
+    used = np.cumsum(paths, axis=1)
+    # Used up before the last month: the usage of the months before it already reaches the amount.
+    early = used[:, -2] >= amount if months > 1 else np.zeros(runs, dtype=bool)
+    if term.rollover:  # one amount for the months: unused shares carry on
+        over = np.maximum(used[:, -1] - amount, 0.0)
+        unused = np.maximum(amount - used[:, -1], 0.0)
+    else:  # each month its share: what a month leaves is lost, what it exceeds is overage
+        over = np.maximum(paths - share, 0.0).sum(axis=1)
+        unused = np.maximum(share - paths, 0.0).sum(axis=1)
+    return CommitmentOutlook(
+        months=months,
+        runs=runs,
+        used_up_early=(Decimal(int(early.sum())) / Decimal(runs)).quantize(RATIO_STEP),
+        expected_overage=_to_decimal(float(over.mean()) * overage_rate, CENT),
+        expected_unused=_to_decimal(float(unused.mean()), CENT),
+    )

@@ -15,7 +15,7 @@ from typing import Any
 
 from .money import HUNDRED
 from .risk import AppliedRisk
-from .types import METERED_CHARGES, ChargeModel, PriceComponent
+from .types import METERED_CHARGES, ChargeModel, PriceComponent, QuoteInput
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,19 @@ def stack_rates(risk: AppliedRisk, discount_pct: Decimal) -> StackRates:
     return rates
 
 
+def monthly_share(quote: QuoteInput) -> Decimal | None:
+    """A month's share of the quote's term commitment, None without one."""
+    term = next((c for c in quote.components if c.charge_model is ChargeModel.TERM_COMMITMENT), None)
+    if term is None:
+        return None
+    return term.amount / (term.commitment_months or quote.term_months)
+
+
 @dataclass(frozen=True)
 class PriceStack:
     commitment_true_up: Any
+    # A term commitment's line: the month's share not used, or the premium on the usage past it.
+    commitment_drawdown: Any
     subtotal: Any
     risk_uplift: Any
     risk_fee: Any
@@ -97,17 +107,28 @@ def price_stack(
     rnd: Callable[[Any], Any],
     floor0: Callable[[Any], Any],
     scalar: Callable[[Decimal], Any],
+    monthly_share: Any = None,
 ) -> PriceStack:
+    """`monthly_share`: the month's share of a term commitment (its amount over its months), in
+    the caller's number type; needed when the components have one."""
     zero = scalar(Decimal(0))
     commitments = [c for c in components if c.charge_model is ChargeModel.MINIMUM_COMMITMENT]
-    true_up = zero
-    if commitments:
+    term = next((c for c in components if c.charge_model is ChargeModel.TERM_COMMITMENT), None)
+    true_up = drawdown = zero
+    if commitments or term is not None:
         metered = _total([amounts[c.code] for c in components if c.charge_model in METERED_CHARGES], zero)
+    if commitments:
         commitment = sum((c.amount for c in commitments), Decimal(0))
         true_up = rnd(floor0(scalar(commitment) - metered))
+    if term is not None:
+        unused = floor0(monthly_share - metered)
+        premium = _times(floor0(metered - monthly_share), scalar(term.overage_pct / HUNDRED))
+        drawdown = rnd(_plus(unused, premium))
     subtotal = _total([amounts[c.code] for c in components], zero)
     if commitments:
         subtotal = subtotal + true_up
+    if term is not None:
+        subtotal = subtotal + drawdown
     uplift = rnd(_times(subtotal, rates.uplift))
     fee = rnd(rates.fee)
     confidence = rnd(_times(subtotal, rates.confidence))
@@ -115,6 +136,7 @@ def price_stack(
     discount = rnd(_times(list_total, rates.discount))
     return PriceStack(
         commitment_true_up=true_up,
+        commitment_drawdown=drawdown,
         subtotal=subtotal,
         risk_uplift=uplift,
         risk_fee=fee,

@@ -24,6 +24,8 @@ class ChargeModel(StrEnum):
     GRADUATED = "graduated"
     VOLUME = "volume"
     MINIMUM_COMMITMENT = "minimum_commitment"
+    # An amount committed for a number of months, drawn down by the metered lines.
+    TERM_COMMITMENT = "term_commitment"
     OUTCOME = "outcome"
     # A share of the value each unit of work carries (a recovered dollar, an approved claim).
     PERCENTAGE = "percentage"
@@ -38,11 +40,13 @@ SURFACE_OF_CHARGE = {
     ChargeModel.GRADUATED: Surface.USAGE,
     ChargeModel.VOLUME: Surface.USAGE,
     ChargeModel.MINIMUM_COMMITMENT: Surface.USAGE,
+    ChargeModel.TERM_COMMITMENT: Surface.USAGE,
     ChargeModel.OUTCOME: Surface.OUTCOME,
     ChargeModel.PERCENTAGE: Surface.OUTCOME,
     ChargeModel.GRADUATED_PERCENTAGE: Surface.OUTCOME,
 }
-# Charges metered per work unit; the minimum commitment trues these up.
+# Charges metered per work unit; a minimum or term commitment trues these up.
+COMMITMENTS = frozenset({ChargeModel.MINIMUM_COMMITMENT, ChargeModel.TERM_COMMITMENT})
 METERED_CHARGES = frozenset(
     {
         ChargeModel.PER_UNIT,
@@ -112,6 +116,13 @@ class PriceComponent:
     free_amount: Decimal = field(default=ZERO, metadata=ADDED)
     min_per_transaction: Decimal | None = field(default=None, metadata=ADDED)
     max_per_transaction: Decimal | None = field(default=None, metadata=ADDED)
+    # Term commitment: `amount` covers `commitment_months` (0: the deal's whole term), drawn down
+    # by the metered lines a month's share at a time; usage past a month's share pays
+    # `overage_pct` on top of the plan's rates; with `rollover`, a month's unused share carries on
+    # within the commitment's months (the simulation's outlook follows it).
+    commitment_months: int = field(default=0, metadata=ADDED)
+    overage_pct: Decimal = field(default=ZERO, metadata=ADDED)
+    rollover: bool = field(default=False, metadata=ADDED)
 
     @property
     def surface(self) -> Surface:
@@ -242,6 +253,18 @@ class TaskMargin:
 
 
 @dataclass(frozen=True)
+class CommitmentOutlook:
+    """A term commitment over simulated runs of its months: how often the customer uses it up
+    before its last month, and the overage and the unused amount to expect per run."""
+
+    months: int
+    runs: int
+    used_up_early: Decimal
+    expected_overage: Decimal
+    expected_unused: Decimal
+
+
+@dataclass(frozen=True)
 class SimulationResult:
     draws: int
     seed: int
@@ -254,6 +277,7 @@ class SimulationResult:
     bill_p90: Decimal
     histogram_edges: tuple[Decimal, ...]
     histogram_counts: tuple[int, ...]
+    commitment: CommitmentOutlook | None = field(default=None, metadata=ADDED)
 
 
 @dataclass(frozen=True)
