@@ -130,6 +130,9 @@ def component_from_row(row: PriceComponentRow) -> PriceComponent:
         free_amount=row.free_amount,
         min_per_transaction=row.min_per_transaction,
         max_per_transaction=row.max_per_transaction,
+        commitment_months=row.commitment_months,
+        overage_pct=row.overage_pct,
+        rollover=row.rollover,
     )
 
 

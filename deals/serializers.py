@@ -123,6 +123,9 @@ class PriceComponentSerializer(api.ModelSerializer):
             "free_amount",
             "min_per_transaction",
             "max_per_transaction",
+            "commitment_months",
+            "overage_pct",
+            "rollover",
             "position",
             "tiers",
         ]

@@ -165,6 +165,7 @@ class PriceComponentInline(FrozenInlineMixin, admin.StackedInline):
         ("amount", "package_size", "included_quantity"),
         ("success_rate", "success_rate_sd", "cap_per_period"),
         ("percentage", "free_amount", "min_per_transaction", "max_per_transaction"),
+        ("commitment_months", "overage_pct", "rollover"),
         "first_tier_fee_at_zero",
     ]
 

@@ -12,7 +12,15 @@ from django.db import models
 from django.db.models import Q
 
 from core.inputs import free_text_field
-from pricing.engine.types import TIERED_CHARGES, ChargeModel, CostCategory, RiskKind, TokenRate, TokenUse
+from pricing.engine.types import (
+    COMMITMENTS,
+    TIERED_CHARGES,
+    ChargeModel,
+    CostCategory,
+    RiskKind,
+    TokenRate,
+    TokenUse,
+)
 
 ZERO = Decimal("0")
 non_negative = MinValueValidator(ZERO)
@@ -38,6 +46,7 @@ CHARGE_MODEL_CHOICES = [
     (ChargeModel.GRADUATED.value, "Graduated tiers"),
     (ChargeModel.VOLUME.value, "Volume tiers"),
     (ChargeModel.MINIMUM_COMMITMENT.value, "Minimum monthly commitment"),
+    (ChargeModel.TERM_COMMITMENT.value, "Commitment over the term, drawn down by usage"),
     (ChargeModel.OUTCOME.value, "Outcome fee per result"),
     (ChargeModel.PERCENTAGE.value, "Percentage of each transaction's value"),
     (ChargeModel.GRADUATED_PERCENTAGE.value, "Percentage bands over the month's value"),
@@ -378,6 +387,19 @@ class PriceComponent(FrozenWithVersion):
     max_per_transaction = money_field(
         null=True, blank=True, help_text="Percentage charges: the most a transaction pays."
     )
+    commitment_months = models.PositiveSmallIntegerField(
+        default=0, help_text="Term commitments: the months the amount covers (0: the deal's whole term)."
+    )
+    overage_pct = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=ZERO,
+        validators=[non_negative, MaxValueValidator(Decimal("1000"))],
+        help_text="Term commitments: percent above the plan's rates for usage past a month's share.",
+    )
+    rollover = models.BooleanField(
+        default=False, help_text="Term commitments: a month's unused share carries on to the next months."
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -389,11 +411,7 @@ class PriceComponent(FrozenWithVersion):
 
     def clean(self):
         errors = {}
-        metered = self.charge_model not in (
-            ChargeModel.FLAT,
-            ChargeModel.PER_SEAT,
-            ChargeModel.MINIMUM_COMMITMENT,
-        )
+        metered = self.charge_model not in (ChargeModel.FLAT, ChargeModel.PER_SEAT, *COMMITMENTS)
         if metered and not self.work_unit_id:
             errors["work_unit"] = "A metered price must name the work unit it charges for."
         if not metered and self.work_unit_id:
@@ -412,6 +430,10 @@ class PriceComponent(FrozenWithVersion):
             errors["package_size"] = "A package holds at least one unit."
         if self.first_tier_fee_at_zero and self.charge_model not in TIERED_CHARGES:
             errors["first_tier_fee_at_zero"] = "Only a tiered price has tiers."
+        if self.charge_model != ChargeModel.TERM_COMMITMENT:
+            for name in ("commitment_months", "overage_pct", "rollover"):
+                if getattr(self, name):
+                    errors[name] = "Only a term commitment takes this."
         if self.charge_model != ChargeModel.PERCENTAGE:
             for name in ("percentage", "free_amount", "min_per_transaction", "max_per_transaction"):
                 if getattr(self, name):

@@ -275,3 +275,40 @@ def test_only_a_percentage_charge_takes_a_share_and_its_bounds_must_be_in_order(
         usage.full_clean()
     assert error.value.message_dict["percentage"] == ["Only a percentage charge takes this."]
     assert error.value.message_dict["max_per_transaction"] == ["Must not be below the minimum (5)."]
+
+
+def test_a_term_commitment_on_a_plan_draws_down_a_deals_usage(django_capture_on_commit_callbacks):
+    version = draft_with_tiers([("0", None, "1.00")])
+    usage = version.components.get()
+    catalog_costs(usage.work_unit)
+    commitment = PriceComponent(
+        version=version,
+        code="committed",
+        label="Annual commitment",
+        charge_model="term_commitment",
+        amount=D("120000"),
+        commitment_months=12,
+        overage_pct=D("20"),
+    )
+    commitment.full_clean()
+    commitment.save()
+    version = services.plan_version_publish(actor=None, version=version)
+
+    deal = make_deal(plan_version=version, volume=D("6000"))
+
+    quote = quote_results(quote_inputs([deal.id]))[deal.id]
+    assert not isinstance(quote, EngineInputError), quote.errors
+    assert quote.net_monthly == D("10000.00")  # 6,000 used of a 10,000 monthly share
+    outlook = quote.simulation.commitment
+    assert (outlook.months, outlook.used_up_early) == (12, D("0.0000"))  # 6,000 a month never reaches it
+    assert outlook.expected_unused > D("40000")  # about 4,000 of each month's share left unused
+
+
+def test_only_a_term_commitment_takes_months_overage_and_rollover():
+    version = draft_with_tiers([("0", None, "1.00")])
+    usage = version.components.get()
+    usage.commitment_months, usage.rollover = 12, True
+    with pytest.raises(ValidationError) as error:
+        usage.full_clean()
+    assert error.value.message_dict["commitment_months"] == ["Only a term commitment takes this."]
+    assert error.value.message_dict["rollover"] == ["Only a term commitment takes this."]
