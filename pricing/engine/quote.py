@@ -296,17 +296,20 @@ def _validate_component(
             )
 
 
-def compute_quote(quote: QuoteInput, *, histogram: bool = True, detail: bool = True) -> QuoteResult:
+def compute_quote(
+    quote: QuoteInput, *, histogram: bool = True, detail: bool = True, drivers: bool = False
+) -> QuoteResult:
     """The quote; `histogram=False` leaves the margin histogram out of the simulation, and
-    `detail=False` the charge lines, task margins and surfaces (see compute_quotes)."""
-    (result,) = compute_quotes([quote], histogram=histogram, detail=detail)
+    `detail=False` the charge lines, task margins and surfaces (see compute_quotes); `drivers`
+    adds what drives the margin's spread."""
+    (result,) = compute_quotes([quote], histogram=histogram, detail=detail, drivers=drivers)
     if isinstance(result, EngineInputError):
         raise result
     return result
 
 
 def compute_quotes(
-    quotes: Sequence[QuoteInput], *, histogram: bool = True, detail: bool = True
+    quotes: Sequence[QuoteInput], *, histogram: bool = True, detail: bool = True, drivers: bool = False
 ) -> list[QuoteResult | EngineInputError]:
     """Each quote, or why its input is refused, in order. The exact figures are computed quote by
     quote; the simulation of quotes that share a shape runs as one block (see simulation.py), so
@@ -329,7 +332,10 @@ def compute_quotes(
         index: figures for index, figures in enumerate(exact) if not isinstance(figures, EngineInputError)
     }
     simulations = simulate_many(
-        [quotes[index] for index in valid], [risk for _, risk in valid.values()], histogram=histogram
+        [quotes[index] for index in valid],
+        [risk for _, risk in valid.values()],
+        histogram=histogram,
+        drivers=drivers,
     )
     simulated = dict(zip(valid, simulations, strict=True))
     return [

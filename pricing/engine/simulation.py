@@ -52,6 +52,7 @@ from .types import (
     CommitmentOutlook,
     CostCategory,
     CostLine,
+    MarginDriver,
     QuoteInput,
     SimulationResult,
     Volume,
@@ -189,8 +190,16 @@ def factor_order_statistics(
     return _frozen(np.partition(lognormal_factors(seed, draws, coordinate, cv), ranks)[list(ranks)])
 
 
+@lru_cache(maxsize=BANK_SIZE)
+def _cells(seed: int, draws: int, coordinate: int, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """The bin of each draw of an input, and how many draws each bin holds: the same for every
+    quote that draws from the bank."""
+    cell = np.minimum((uniforms(seed, draws, coordinate) * bins).astype(np.intp), bins - 1)
+    return _frozen(cell), _frozen(np.bincount(cell, minlength=bins))
+
+
 # The bank itself, as defined here (a test may put another `uniforms` in place).
-_BANK = (uniforms, standard_normals, lognormal_factors, beta_rates, factor_order_statistics)
+_BANK = (uniforms, standard_normals, lognormal_factors, beta_rates, factor_order_statistics, _cells)
 
 
 def forget_draws() -> None:
@@ -241,10 +250,15 @@ def _bill_driver(first: QuoteInput, volumes: list[Volume]) -> tuple[int, Volume]
 
 
 def simulate_many(
-    quotes: Sequence[QuoteInput], risks: Sequence[AppliedRisk], *, histogram: bool = True
+    quotes: Sequence[QuoteInput],
+    risks: Sequence[AppliedRisk],
+    *,
+    histogram: bool = True,
+    drivers: bool = False,
 ) -> list[SimulationResult]:
     """The distribution of margin and bill of each quote (validated, with its applied risk), in
-    order; `histogram=False` leaves out the histogram (the figures a deal stores do not need it)."""
+    order; `histogram=False` leaves out the histogram (the figures a deal stores do not need it);
+    `drivers` adds the share of the margin's variance each uncertain input explains."""
     shapes: dict[tuple[object, ...], list[int]] = defaultdict(list)
     layouts = []
     for index, quote in enumerate(quotes):
@@ -261,6 +275,7 @@ def simulate_many(
                 [risks[i] for i in block],
                 [layouts[i] for i in block],
                 histogram,
+                drivers,
             )
             for index, result in zip(block, figures, strict=True):
                 results[index] = result
@@ -272,6 +287,7 @@ def _simulate_block(
     risks: list[AppliedRisk],
     layouts: list[tuple[list[Volume], list[CostLine]]],
     histogram: bool,
+    drivers: bool = False,
 ) -> list[SimulationResult]:
     """Quotes of one shape, one row of draws each."""
     first = quotes[0]
@@ -364,6 +380,10 @@ def _simulate_block(
     np.clip(margin, MARGIN_FLOOR_CLIP, 1.0, out=margin)
 
     below = true_counts(margin < _column([q.margin_floor for q in quotes])).tolist()
+    driver_rows: list[tuple[MarginDriver, ...]] = [()] * rows
+    if drivers:  # before the percentiles reorder the margin's draws
+        inputs = _uncertain_inputs(first, layouts[0], coordinates)
+        driver_rows = [first_order_indices(margin[row], inputs, seed, n) for row in range(rows)]
     if histogram:
         # Rounded so that a margin constant but for float noise (a few ulps apart) makes one
         # bar instead of bins too narrow to draw.
@@ -410,9 +430,49 @@ def _simulate_block(
                 histogram_edges=edges,
                 histogram_counts=counts,
                 commitment=outlooks[row],
+                drivers=driver_rows[row],
             )
         )
     return results
+
+
+def _uncertain_inputs(
+    first: QuoteInput, layout: tuple[list[Volume], list[CostLine]], coordinates: _Coordinates
+) -> list[tuple[str, int]]:
+    """Each uncertain input of a shape, named in the desk's words, with its coordinate."""
+    volumes, lines = layout
+    named = [(f"volume of {v.work_unit}", c) for v, c in zip(volumes, coordinates.volumes, strict=True)]
+    named += [(f"value per {v.work_unit}", c) for v, c in zip(volumes, coordinates.values, strict=True)]
+    named += [(f"success rate of {code}", c) for code, c in coordinates.outcomes.items()]
+    named += [
+        (f"{line.category.value.replace('_', ' ')} cost of {line.work_unit}", c)
+        for line, c in zip(lines, coordinates.lines, strict=True)
+    ]
+    return [(name, c) for name, c in named if c is not None]
+
+
+def first_order_indices(
+    margin: np.ndarray, inputs: list[tuple[str, int]], seed: int, draws: int
+) -> tuple[MarginDriver, ...]:
+    """Each input's first-order Sobol' index of the margin, largest first: the variance of the
+    margin's mean within bins of the input's own draws, over the margin's variance. The bins are
+    cells of the input's coordinate (even in a Sobol' sequence); the noise that binning adds to
+    the between-bin variance is taken off."""
+    variance = float(margin.var())
+    if not inputs or variance <= 0:
+        return tuple(MarginDriver(name, ZERO) for name, _ in inputs)
+    bins = max(int(np.sqrt(draws)), 2)
+    mean = float(margin.mean())
+    found = []
+    for name, coordinate in inputs:
+        cell, counts = _cells(seed, draws, coordinate, bins)
+        sums = np.bincount(cell, weights=margin, minlength=bins)
+        filled = counts > 0
+        between = float((counts[filled] * (sums[filled] / counts[filled] - mean) ** 2).sum()) / draws
+        noise = (bins - 1) / draws * (variance - between)
+        share = min(max((between - noise) / variance, 0.0), 1.0)
+        found.append(MarginDriver(name, _to_decimal(share, RATIO_STEP)))
+    return tuple(sorted(found, key=lambda d: (-d.share, d.input)))
 
 
 def commitment_outlook(quote: QuoteInput, metered: np.ndarray) -> CommitmentOutlook | None:

@@ -265,6 +265,15 @@ class CommitmentOutlook:
 
 
 @dataclass(frozen=True)
+class MarginDriver:
+    """An uncertain input and the share of the margin's variance it explains alone (its
+    first-order Sobol' index, 0 to 1)."""
+
+    input: str
+    share: Decimal
+
+
+@dataclass(frozen=True)
 class SimulationResult:
     draws: int
     seed: int
@@ -278,6 +287,8 @@ class SimulationResult:
     histogram_edges: tuple[Decimal, ...]
     histogram_counts: tuple[int, ...]
     commitment: CommitmentOutlook | None = field(default=None, metadata=ADDED)
+    # Asked for only (compute_quote(drivers=True)): a snapshot's result does not carry them.
+    drivers: tuple[MarginDriver, ...] = field(default=(), metadata=ADDED)
 
 
 @dataclass(frozen=True)
