@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from proofs.backtest_views import backtest_page
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
@@ -13,6 +15,7 @@ urlpatterns = [
     # Swagger UI's start-up script is its own file, so the page keeps the strict script policy.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("backtest/", backtest_page, name="backtest"),
     path("", include("proofs.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
