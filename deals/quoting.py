@@ -36,7 +36,7 @@ from pricing.engine.types import (
     Volume,
     WorkUnitSpec,
 )
-from pricing.models import CostComponent, FxRate, ModelRate, PlanVersion, PriceTier, WorkUnit
+from pricing.models import CostComponent, FxRate, ModelRate, PlanVersion, PriceTier, WorkUnit, minor_units
 from pricing.models import PriceComponent as PriceComponentRow
 from pricing.models import RiskAdjustment as RiskAdjustmentRow
 
@@ -324,6 +324,7 @@ class QuoteAssembler:
             risk_adjustments=pricing.risk_adjustments,
             risk_selection=self.risk_selection(terms),
             simulation=self.simulation,
+            minor_units=minor_units(pricing.plan_currency),
         )
 
 

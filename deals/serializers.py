@@ -29,7 +29,7 @@ from deals.quoting import (
 from deals.services import PRICE_FIELDS
 from pricing.engine.types import CostCategory, CostLine, QuoteInput
 from pricing.engine.types import Volume as EngineVolume
-from pricing.models import PlanVersion, PriceComponent, PriceTier, PricingPlan, WorkUnit
+from pricing.models import PlanVersion, PriceComponent, PriceTier, PricingPlan, WorkUnit, minor_units
 from pricing.models import RiskAdjustment as RiskAdjustmentRow
 
 
@@ -372,6 +372,7 @@ class QuotePreviewSerializer(DealWriteSerializer):
             risk_adjustments=tuple(risk_adjustment_from_row(r) for r in version.risk_adjustments.all()),
             risk_selection=risk_selection_of(deal),
             simulation=simulation_settings(),
+            minor_units=minor_units(version.plan.currency),
         )
 
     @staticmethod

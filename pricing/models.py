@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from babel.numbers import list_currencies
+from babel.numbers import get_currency_precision, list_currencies
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -32,6 +32,11 @@ CURRENCIES = frozenset(list_currencies())
 def iso_currency(value: str) -> None:
     if value not in CURRENCIES:
         raise ValidationError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR, JPY).")
+
+
+def minor_units(currency: str) -> int:
+    """The decimals of the currency's minor unit: 0 for JPY, 2 for USD, 3 for BHD."""
+    return int(get_currency_precision(currency))
 
 
 def currency_field(**kwargs: Any) -> models.CharField[Any, Any]:

@@ -144,9 +144,10 @@ def expected_results(component: PriceComponent, quantity: Decimal) -> Decimal:
 
 
 def charge_amount(
-    component: PriceComponent, quantity: Decimal, seats: Decimal, unit_value: Decimal = ZERO
+    component: PriceComponent, quantity: Decimal, seats: Decimal, unit_value: Decimal = ZERO, places: int = 2
 ) -> Decimal:
-    """The monthly line total of one component, quantised to cents; a bad component, quantity,
+    """The monthly line total of one component, quantised to the minor unit (`places` decimals:
+    cents unless told); a bad component, quantity,
     seat count or unit value is refused with the same field-named errors as a whole quote."""
     errors = FieldErrors()
     component_errors(component, f"components[{component.code}]", errors)
@@ -156,11 +157,11 @@ def charge_amount(
         else:
             errors.non_negative(value, name)
     errors.raise_if_any()
-    return line_amount(component, quantity, seats, unit_value)
+    return line_amount(component, quantity, seats, unit_value, places)
 
 
 def line_amount(
-    component: PriceComponent, quantity: Decimal, seats: Decimal, unit_value: Decimal = ZERO
+    component: PriceComponent, quantity: Decimal, seats: Decimal, unit_value: Decimal = ZERO, places: int = 2
 ) -> Decimal:
     """`charge_amount` for inputs already validated (a whole quote's)."""
     model = component.charge_model
@@ -187,7 +188,7 @@ def line_amount(
             amount = min(amount, component.cap_per_period)
     else:  # a minimum or term commitment trues up the other lines, see stack.py
         amount = ZERO
-    return money(amount)
+    return money(amount, places)
 
 
 # Vectorised twins, over float64 arrays of draws.

@@ -51,11 +51,12 @@ NO_COST = money(ZERO)
 
 
 def cost_by_category(
-    volumes: tuple[Volume, ...], cost_lines: tuple[CostLine, ...], risk: AppliedRisk
+    volumes: tuple[Volume, ...], cost_lines: tuple[CostLine, ...], risk: AppliedRisk, places: int = 2
 ) -> dict[str, Decimal]:
     quantity = {v.work_unit: v.monthly_quantity for v in volumes}
     totals = dict.fromkeys(CATEGORIES, ZERO)
     for line in cost_lines:
         # A category is a StrEnum: it finds its value's key.
         totals[line.category] += quantity.get(line.work_unit, ZERO) * effective_unit_cost(line, risk)
-    return {category: money(total) if total else NO_COST for category, total in totals.items()}
+    nothing = NO_COST if places == 2 else money(ZERO, places)
+    return {category: money(total, places) if total else nothing for category, total in totals.items()}

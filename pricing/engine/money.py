@@ -46,9 +46,14 @@ class FieldErrors:
             raise EngineInputError(self.errors)
 
 
-def money(amount: Decimal) -> Decimal:
-    """A line total: quantised to cents, half up."""
-    return HALF_UP.quantize(amount, CENT)
+def minor_unit(places: int) -> Decimal:
+    """The smallest amount of a currency with `places` decimals: 1 (JPY), 0.01 (USD), 0.001 (BHD)."""
+    return Decimal(1).scaleb(-places)
+
+
+def money(amount: Decimal, places: int = 2) -> Decimal:
+    """A line total: quantised to the currency's minor unit (cents unless told), half up."""
+    return HALF_UP.quantize(amount, CENT if places == 2 else minor_unit(places))
 
 
 def unit_price(amount: Decimal) -> Decimal:

@@ -141,6 +141,8 @@ def validate(quote: QuoteInput) -> AppliedRisk:
         errors.add("discount_pct", f"must be between 0 and 100 (got {quote.discount_pct}).")
     if quote.term_months < 1:
         errors.add("term_months", "must be at least one month.")
+    if not 0 <= quote.minor_units <= 4:
+        errors.add("minor_units", f"must be between 0 and 4 decimals (got {quote.minor_units}).")
     errors.non_negative(quote.seats, "seats")
     errors.non_negative(quote.fixed_monthly_cost, "fixed_monthly_cost")
     if not 0 < quote.simulation.draws <= MAX_DRAWS:
@@ -350,6 +352,11 @@ def _exact_figures(quote: QuoteInput, detail: bool = True) -> tuple[dict[str, An
     """Every figure of the quote but the simulation, in Decimal; and the applied risk. Without
     `detail`, no charge lines, task margins or surfaces."""
     risk = validate(quote)
+    places = quote.minor_units
+
+    def rounded(amount: Decimal) -> Decimal:
+        return money(amount, places)
+
     volume_of = {v.work_unit: v for v in quote.volumes}
     quantities: dict[str, Decimal] = {}
     amounts: dict[str, Decimal] = {}
@@ -360,19 +367,19 @@ def _exact_figures(quote: QuoteInput, detail: bool = True) -> tuple[dict[str, An
             quantity = quote.seats
         quantities[component.code] = quantity
         unit_value = ZERO if volume is None else volume.unit_value
-        amounts[component.code] = line_amount(component, quantity, quote.seats, unit_value)
+        amounts[component.code] = line_amount(component, quantity, quote.seats, unit_value, places)
 
     stack = price_stack(
         quote.components,
         amounts,
         stack_rates(risk, quote.discount_pct),
-        rnd=money,
+        rnd=rounded,
         floor0=lambda x: max(x, ZERO),
         scalar=lambda d: d,
         monthly_share=monthly_share(quote),
     )
-    by_category = cost_stack.cost_by_category(quote.volumes, quote.cost_lines, risk)
-    fixed = money(quote.fixed_monthly_cost)
+    by_category = cost_stack.cost_by_category(quote.volumes, quote.cost_lines, risk, places)
+    fixed = rounded(quote.fixed_monthly_cost)
     monthly_cost = sum(by_category.values(), ZERO) + fixed
     net = stack.net
     lines = _charge_lines(quote, quantities, amounts, stack) if detail else ()
@@ -389,7 +396,7 @@ def _exact_figures(quote: QuoteInput, detail: bool = True) -> tuple[dict[str, An
         "margin_amount": net - monthly_cost,
         "gross_margin": gross_margin(net, monthly_cost),
         "task_margins": _task_margins(quote, lines, stack.list_total, net, risk) if detail else (),
-        "total_contract_value": money(net * quote.term_months),
+        "total_contract_value": rounded(net * quote.term_months),
         "surfaces": _surfaces(quote, risk) if detail else (),
     }
     return figures, risk
@@ -593,4 +600,5 @@ def quote_input_from_primitive(data: dict[str, Any]) -> QuoteInput:
         ),
         risk_selection=RiskSelection(**data["risk_selection"]),
         simulation=SimulationSettings(**data["simulation"]),
+        minor_units=int(data.get("minor_units", 2)),
     )

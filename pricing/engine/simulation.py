@@ -41,7 +41,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .charges import charge_amounts
-from .money import CENT, HALF_UP, RATIO_STEP, ZERO
+from .money import HALF_UP, RATIO_STEP, ZERO, minor_unit
 from .quantiles import from_order_statistics, percentile_ranks, row_percentiles, true_counts
 from .risk import AppliedRisk
 from .stack import StackRates, monthly_share, price_stack, stack_rates
@@ -408,6 +408,7 @@ def _simulate_block(
     margin_rows, bill_rows = margin_pct.tolist(), bill_pct.tolist()
     results = []
     for row in range(rows):
+        step = minor_unit(quotes[row].minor_units)
         edges: tuple[Decimal, ...] = ()
         counts: tuple[int, ...] = ()
         if histogram:
@@ -424,9 +425,9 @@ def _simulate_block(
                 probability_below_floor=(Decimal(below[row]) / Decimal(n)).quantize(RATIO_STEP)
                 if n
                 else ZERO,
-                bill_p10=_to_decimal(bill_rows[row][0], CENT),
-                bill_p50=_to_decimal(bill_rows[row][1], CENT),
-                bill_p90=_to_decimal(bill_rows[row][2], CENT),
+                bill_p10=_to_decimal(bill_rows[row][0], step),
+                bill_p50=_to_decimal(bill_rows[row][1], step),
+                bill_p90=_to_decimal(bill_rows[row][2], step),
                 histogram_edges=edges,
                 histogram_counts=counts,
                 commitment=outlooks[row],
@@ -502,6 +503,6 @@ def commitment_outlook(quote: QuoteInput, metered: np.ndarray) -> CommitmentOutl
         months=months,
         runs=runs,
         used_up_early=(Decimal(int(early.sum())) / Decimal(runs)).quantize(RATIO_STEP),
-        expected_overage=_to_decimal(float(over.mean()) * overage_rate, CENT),
-        expected_unused=_to_decimal(float(unused.mean()), CENT),
+        expected_overage=_to_decimal(float(over.mean()) * overage_rate, minor_unit(quote.minor_units)),
+        expected_unused=_to_decimal(float(unused.mean()), minor_unit(quote.minor_units)),
     )

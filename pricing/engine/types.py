@@ -229,6 +229,8 @@ class QuoteInput:
     risk_adjustments: tuple[RiskAdjustment, ...] = ()
     risk_selection: RiskSelection = field(default_factory=RiskSelection)
     simulation: SimulationSettings = field(default_factory=SimulationSettings)
+    # The decimals of the currency's minor unit: every amount is quantised to it (0 for JPY).
+    minor_units: int = field(default=2, metadata=ADDED)
 
 
 @dataclass(frozen=True)

@@ -130,3 +130,12 @@ def test_currency_codes_are_iso_4217_and_a_rate_converts_between_two():
     with pytest.raises(ValidationError) as error:
         same.full_clean()
     assert error.value.message_dict["to_currency"] == ["Converts to another currency than it converts from."]
+
+
+def test_a_yen_deal_is_priced_and_stored_in_whole_yen(django_capture_on_commit_callbacks):
+    plan = published_plan(unit_price=D("333.33"), currency="JPY")
+    with django_capture_on_commit_callbacks(execute=True):
+        deal = make_deal(plan_version=plan, volume=D("10"), currency="JPY")
+    deal.refresh_from_db()
+    assert deal.net_monthly == D("3333")  # 10 x 333.33 = 3,333.30 yen, in whole yen
+    assert deal.net_monthly == deal.net_monthly.to_integral_value()
