@@ -1,7 +1,8 @@
 """The rules evidence and performed work add to the deal lifecycle, registered with
 `deals.extensions` when the proofs app starts: submission waits for every required item, final
 approval for every item accepted; the flag scan raises incomplete evidence and realized margin
-drifting below the quoted one; the deal's page and the approval queue show the checklist."""
+drifting below the quoted one; the deal's page and the approval queue show the checklist, and the
+deal's page each entered spread beside what performed work says of it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from decimal import Decimal
 from core.figures import in_points, percent
 from deals.extensions import approval_gates, deal_panels, flag_conditions, submission_gates
 from deals.models import EVIDENCE_JUDGED_STATES, Deal, Flag
+from proofs.calibration import spread_notes
 from proofs.reports import realized_figures
 from proofs.selectors import checklists_for
 from proofs.services import evidence_acceptance_gaps, evidence_submission_gaps
@@ -59,3 +61,4 @@ def register() -> None:
     flag_conditions["evidence_incomplete"] = evidence_incomplete
     flag_conditions["realized_margin_drift"] = realized_margin_drift
     deal_panels["checklist"] = checklists_for
+    deal_panels["spread_evidence"] = spread_notes
