@@ -363,10 +363,18 @@ class GivenNotEmpty:
         return super().to_python(value)
 
 
+# Ids are 64-bit database keys; a number past them is refused rather than sent to the database.
+ID_MAX = 2**63 - 1
+
+
 class IdField(GivenNotEmpty, IntegerFormField):
     empty_message = "Give an id."
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=ID_MAX, **kwargs)
 
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IdFilter(django_filters.Filter):
     """A related row by its id, in ASCII digits. An id that matches nothing (missing, or a row
     the caller may not see) lists nothing, as any filter value would; it is not an error."""

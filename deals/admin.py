@@ -4,16 +4,16 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import construct_change_message
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core import inputs
-from core.admin import AuditedAdmin
+from core.admin import AuditedAdmin, ListAdmin, ReadOnlyAdmin
 from core.figures import money, percent
 from core.models import AuditEvent
+from core.paging import Listing
 from deals import (
     admin_jobs,  # noqa: F401  (registers the flag, job-run and what-if admin)
     approvals,
@@ -29,13 +29,29 @@ from deals.models import (
     DealCostLine,
     DealVolume,
     Decision,
-    Flag,
     QuoteSnapshot,
     Team,
 )
-from deals.roles import SEES_ALL_DEALS, group_names
-from deals.selectors import approval_queue, customers_visible_to, deal_review, deals_visible_to
-from pricing.models import PlanVersion
+from deals.selectors import (
+    approval_queue,
+    customers_visible_to,
+    deal_review,
+    deals_visible_to,
+    on_visible_deals,
+    open_flag_count,
+    search_deals,
+)
+from pricing.models import PlanVersion, PricingPlan
+
+# The approval queue's columns it sorts by (the fields of their ascending order).
+QUEUE_SORTS = {
+    "submitted": ["submitted_at"],
+    "deal": ["name"],
+    "customer": ["customer__name"],
+    "net": ["net_monthly"],
+    "margin": ["gross_margin"],
+    "p10": ["margin_p10"],
+}
 
 
 class DecideForm(forms.Form):
@@ -70,7 +86,7 @@ class ControlCharacterSafeChangeList(ChangeList):
         return super().get_queryset(request, exclude_parameters)
 
 
-class RefuseHiddenObjectsAdmin(admin.ModelAdmin):
+class RefuseHiddenObjectsAdmin(ListAdmin):
     """Opening a row the user may not see by URL answers 404, as a row that does not exist
     would (nothing says it exists), not a quiet redirect; a filter with a control character in
     it is a bad filter, not a database error."""
@@ -101,6 +117,21 @@ class RefuseHiddenObjectsAdmin(admin.ModelAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         self._refuse_if_hidden(request, object_id)
         return super().delete_view(request, object_id, extra_context)
+
+
+class CurrencyFilter(admin.SimpleListFilter):
+    """The currencies the plans are priced in (a deal is quoted in its plan's): a list read from
+    the few plans, not from a distinct over every deal."""
+
+    title = "currency"
+    parameter_name = "currency__exact"
+
+    def lookups(self, request, model_admin):
+        currencies = PricingPlan.objects.order_by("currency").values_list("currency", flat=True).distinct()
+        return [(currency, currency) for currency in currencies]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(currency=self.value()) if self.value() else queryset
 
 
 @admin.register(Customer)
@@ -178,7 +209,7 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
         "is_stale",
         "updated_at",
     ]
-    list_filter = ["status", "is_stale", "plan_version__plan", "currency"]
+    list_filter = ["status", "is_stale", "plan_version__plan", CurrencyFilter]
     list_select_related = ["customer", "owner", "plan_version__plan"]
     search_fields = ["name", "customer__name", "crm_id", "owner__username"]
     readonly_fields = ["status", "revision", *FIGURE_FIELDS]
@@ -210,9 +241,8 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
         return lifecycle.can_act_as_owner(deal, request.user)
 
     def get_queryset(self, request):
-        queryset = deals_visible_to(request.user, super().get_queryset(request))
-        return queryset.annotate(
-            open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN), distinct=True)
+        return deals_visible_to(request.user, super().get_queryset(request)).annotate(
+            open_flags=open_flag_count()
         )
 
     def has_change_permission(self, request, obj=None):
@@ -333,7 +363,10 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
     def queue_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        deals = list(approval_queue(request.user))
+        listing = Listing(
+            request, approval_queue(request.user), sorts=QUEUE_SORTS, default="submitted", search=search_deals
+        )
+        deals = listing.rows
         panels = panels_for(deals, names=["checklist"])
         for deal in deals:
             deal.checklist = panels[deal.pk]["checklist"]
@@ -341,6 +374,7 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
             **self.admin_site.each_context(request),
             "title": "Approval queue",
             "opts": self.opts,
+            "listing": listing,
             "deals": deals,
         }
         return TemplateResponse(request, "admin/deals/deal/queue.html", context)
@@ -403,21 +437,11 @@ class ApprovalRuleAdmin(AuditedAdmin):
     ordering = ["order", "id"]
 
 
-class ImmutableAdmin(RefuseHiddenObjectsAdmin):
-    """Records nobody edits or deletes, whatever their permissions."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ImmutableAdmin(ReadOnlyAdmin, RefuseHiddenObjectsAdmin):
+    """Records nobody edits or deletes, whatever their permissions, on the deals the user sees."""
 
     def get_queryset(self, request):
-        visible = deals_visible_to(request.user).values("pk")
-        return super().get_queryset(request).filter(deal__in=visible)
+        return on_visible_deals(request.user, super().get_queryset(request))
 
 
 @admin.register(Decision)
@@ -441,9 +465,3 @@ class AuditEventAdmin(ImmutableAdmin):
     list_filter = ["action"]
     list_select_related = ["deal", "actor"]
     search_fields = ["action", "deal__name", "actor__username"]
-
-    def get_queryset(self, request):
-        queryset = RefuseHiddenObjectsAdmin.get_queryset(self, request)
-        if request.user.is_superuser or group_names(request.user) & SEES_ALL_DEALS:
-            return queryset
-        return queryset.filter(deal__in=deals_visible_to(request.user).values("pk"))

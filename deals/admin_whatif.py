@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from core.paging import Listing
 from deals.selectors import deals_visible_to
 from deals.whatif import whatif_cost_component, whatif_model_rate
 from pricing.admin import CostComponentAdmin, ModelRateAdmin
@@ -74,6 +75,8 @@ class WhatIfMixin:
             "opts": self.opts,
             "form": form,
             "result": result,
+            # The deals a page at a time, in the what-if's order (the furthest below the floor first).
+            "listing": Listing(request, result.rows) if result else None,
         }
         return TemplateResponse(
             request, "admin/pricing/whatif.html", context, status=400 if form.errors else 200

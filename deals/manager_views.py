@@ -13,8 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,10 +24,21 @@ from django.views.decorators.http import require_GET, require_POST
 from core import inputs
 from core.errors import DomainError
 from core.figures import percent
+from core.paging import Listing
 from deals.flags import flag_assign, flag_waive, flags_for_manager, is_manager, team_of
-from deals.models import Flag
+from deals.models import Deal, Flag
+from deals.selectors import search_deals
 
-PAGE_SIZE = 50
+# The columns the flags sort by (the fields of their ascending order); oldest first by default.
+FLAG_SORTS = {
+    "age": ["-opened_at"],
+    "deal": ["deal__name"],
+    "reason": ["reason"],
+    "owner": ["deal__owner__username"],
+    "margin": ["deal__gross_margin"],
+    "p10": ["deal__margin_p10"],
+    "net": ["deal__net_monthly"],
+}
 AGE_CHOICES = [
     ("", "Any age"),
     ("1", "Older than a day"),
@@ -87,43 +97,57 @@ def flag_list(request):
         scope = scope.filter(deal__owner_id=filters["owner"])
     if filters.get("age"):
         scope = scope.filter(opened_at__lte=now - timedelta(days=filters["age"]))
-    listed = scope.filter(reason=filters["reason"]) if filters.get("reason") else scope
-
-    counts = dict(scope.values_list("reason").annotate(n=Count("id")).order_by())
-    ageing = listed.aggregate(
-        **{
-            f"bucket{i}": Count(
-                "id",
-                filter=Q(opened_at__lte=now - timedelta(days=low))
-                & (Q(opened_at__gt=now - timedelta(days=high)) if high else Q()),
-            )
-            for i, (_, low, high) in enumerate(AGEING)
-        }
-    )
-    page = Paginator(
+    chosen = Q(reason=filters["reason"]) if filters.get("reason") else Q()
+    listed = scope.filter(chosen)
+    figures = flag_figures(scope, chosen, now)
+    listing = Listing(
+        request,
         listed.select_related(
             "deal__customer", "deal__owner", "deal__plan_version", "assigned_to", "waived_by"
-        ).order_by("opened_at", "id"),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+        ),
+        sorts=FLAG_SORTS,
+        default="-age",
+        search=search_flags,
+        count=figures["listed"],
+    )
     context = {
         "form": form,
-        "page": page,
-        "rows": [row(flag, now) for flag in page],
+        "listing": listing,
+        "rows": [row(flag, now) for flag in listing.rows],
         "team": [(u.pk, display_name(u)) for u in team],
         "chart": {
             "labels": [label for _, label in Flag.Reason.choices],
             "reasons": [value for value, _ in Flag.Reason.choices],
-            "counts": [counts.get(value, 0) for value, _ in Flag.Reason.choices],
+            "counts": [figures[f"reason_{value}"] for value, _ in Flag.Reason.choices],
         },
-        "ageing": [(label, ageing[f"bucket{i}"]) for i, (label, _, _) in enumerate(AGEING)],
-        "total": page.paginator.count,
-        "query": query.urlencode(),
+        "ageing": [(label, figures[f"bucket{i}"]) for i, (label, _, _) in enumerate(AGEING)],
+        "total": listing.page.paginator.count,
         "here": request.get_full_path(),
     }
     return render(request, "manager/flags.html", context, status=400 if form.is_bound and not valid else 200)
+
+
+def flag_figures(scope: QuerySet, chosen: Q, now) -> dict[str, int]:
+    """In one query over the filtered flags: how many per reason (the chart), how many of the
+    chosen reason per age (the ageing table) and listed (the page's count)."""
+    return scope.aggregate(
+        **{f"reason_{value}": Count("id", filter=Q(reason=value)) for value in Flag.Reason.values},
+        **{
+            f"bucket{i}": Count(
+                "id",
+                filter=chosen
+                & Q(opened_at__lte=now - timedelta(days=low))
+                & (Q(opened_at__gt=now - timedelta(days=high)) if high else Q()),
+            )
+            for i, (_, low, high) in enumerate(AGEING)
+        },
+        listed=Count("id", filter=chosen) if chosen else Count("id"),
+    )
+
+
+def search_flags(flags: QuerySet, text: str) -> QuerySet:
+    """Flags on the deals the lists' search finds (name, customer or CRM id)."""
+    return flags.filter(deal__in=search_deals(Deal.objects.all(), text).values("pk"))
 
 
 def row(flag: Flag, now) -> dict:

@@ -39,6 +39,7 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["name"])]  # the lists' order
 
     def __str__(self):
         return self.name
@@ -190,7 +191,14 @@ class Deal(models.Model):
         ordering = ["-updated_at"]
         indexes = [
             models.Index(fields=["status", "submitted_at"]),
+            # The approval queue's count: the submitted deals' ids from the index alone.
+            models.Index(fields=["status", "id"]),
             models.Index(fields=["owner", "status"]),
+            # The lists' order (admin, API, seller's page), read backwards a page at a time. A
+            # recompute moves `updated_at`, so its writes are no longer HOT updates: measured on
+            # 20,000 deals, 0.36-0.47 s instead of 0.22-0.36 s (a fraction of the engine's time);
+            # without it every list sorts the whole table (0.3-0.5 s at 100,000 deals).
+            models.Index(fields=["updated_at", "id"]),
         ]
 
     def __str__(self):
@@ -277,6 +285,7 @@ class QuoteSnapshot(models.Model):
     class Meta:
         ordering = ["-created_at"]
         get_latest_by = "created_at"
+        indexes = [models.Index(fields=["created_at"])]  # the admin list's order
 
     def __str__(self):
         return f"Snapshot {self.hash[:12]} of {self.deal_id} r{self.revision}"
@@ -389,6 +398,7 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["decided_at"]
+        indexes = [models.Index(fields=["decided_at"])]  # the admin list's order
 
     def __str__(self):
         return f"{self.get_outcome_display()} by {self.actor} on deal {self.deal_id}"
@@ -441,6 +451,10 @@ class Flag(models.Model):
 
     class Meta:
         ordering = ["opened_at"]
+        indexes = [
+            models.Index(fields=["opened_at"]),  # the admin list's order and its date filter
+            models.Index(fields=["status", "opened_at"]),  # the manager's page: open ones, oldest first
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["deal", "reason"],
@@ -479,6 +493,7 @@ class JobRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["started_at"])]  # the admin list's order and its date filter
 
     def __str__(self):
         return f"{self.job} at {self.started_at:%Y-%m-%d %H:%M}"

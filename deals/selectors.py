@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from core.figures import percent
 from core.models import AuditEvent
@@ -56,24 +57,58 @@ def customers_visible_to(
 def approval_queue(user: User | AnonymousUser) -> QuerySet[Deal]:
     """Deals with a step pending on one of the user's groups, oldest submission first.
 
-    Annotated with the waiting step, so the queue is one query whatever its length.
+    Annotated with the waiting step and the open flags, each a subquery of the row, so a page of
+    the queue is one query whatever its length and costs the same on any page: nothing is
+    grouped or computed for the rows the page does not show.
     """
     pending = ApprovalStep.objects.filter(
         deal=OuterRef("pk"), status=ApprovalStep.Status.PENDING, group__in=user.groups.all()
     ).order_by("order")
     return (
         deals_visible_to(user)
-        .filter(status=Deal.Status.SUBMITTED)
+        .filter(Exists(pending), status=Deal.Status.SUBMITTED)
         .annotate(
             waiting_step_id=Subquery(pending.values("id")[:1]),
             waiting_group=Subquery(pending.values("group__name")[:1]),
             waiting_reason=Subquery(pending.values("reason")[:1]),
-            open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN), distinct=True),
+            open_flags=open_flag_count(),
         )
-        .filter(waiting_step_id__isnull=False)
         .select_related("customer", "owner", "plan_version__plan")
         .order_by(F("submitted_at").asc(nulls_last=True), "id")
     )
+
+
+def open_flag_count() -> Coalesce:
+    """A deal's open flags, as an annotation: a count per row (the flags' deal index), not a
+    join grouped over every deal, so a page of a list counts only its own rows' flags."""
+    flags = (
+        Flag.objects.filter(deal=OuterRef("pk"), status=Flag.Status.OPEN)
+        .order_by()
+        .values("deal")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(flags, output_field=IntegerField()), 0)
+
+
+def on_visible_deals(
+    user: User | AnonymousUser, queryset: QuerySet[Any], field: str = "deal"
+) -> QuerySet[Any]:
+    """Rows that hang off a deal (flags, evidence, performed work, decisions...) on the deals the
+    user may see. Whoever sees every deal gets the rows as they are, without a semi-join on
+    the deals that would only cost time (and make every count of the table read it all)."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser or group_names(user) & SEES_ALL_DEALS:
+        return queryset
+    return queryset.filter(**{f"{field}__in": deals_visible_to(user).values("pk")})
+
+
+def search_deals(queryset: QuerySet[Deal], text: str) -> QuerySet[Deal]:
+    """The deals whose name, customer or CRM id holds `text` (any case): the lists' search box.
+    The customers are matched apart, in their own table, not joined to every deal."""
+    customers = Customer.objects.filter(name__icontains=text).values("pk")
+    return queryset.filter(Q(name__icontains=text) | Q(customer__in=customers) | Q(crm_id__icontains=text))
 
 
 def deal_review(deal: Deal, user: User | AnonymousUser) -> dict[str, Any]:

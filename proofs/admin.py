@@ -12,7 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from deals.selectors import deals_visible_to
+from core.admin import ListAdmin, ReadOnlyAdmin
+from deals.selectors import on_visible_deals
 from proofs import services
 from proofs.errors import ProofError
 from proofs.forms import ReviewForm
@@ -27,19 +28,8 @@ KIND_FIELDS = {
 }
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(RequirementTemplate)
-class RequirementTemplateAdmin(admin.ModelAdmin):
+class RequirementTemplateAdmin(ListAdmin):
     list_display = [
         "title",
         "code",
@@ -95,14 +85,15 @@ class ProofArtifactAdmin(ReadOnlyAdmin):
         "reviewed_by",
         "review_link",
     ]
-    list_filter = ["status", "is_current", "kind", "requirement"]
+    # Dates by range, not a drill-down: the drill-down reads every row's month to draw itself.
+    list_filter = ["status", "is_current", "kind", "requirement", "submitted_at"]
     list_select_related = ["requirement", "deal__customer", "submitted_by", "reviewed_by"]
     search_fields = ["deal__name", "deal__customer__name", "requirement__title"]
-    date_hierarchy = "submitted_at"
+    ordering = ["-submitted_at", "-id"]  # the latest evidence first (indexed)
     change_form_template = "proofs/admin/artifact_change_form.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(deal__in=deals_visible_to(request.user).values("pk"))
+        return on_visible_deals(request.user, super().get_queryset(request))
 
     def get_fields(self, request, obj=None):
         head = ["deal", "requirement", "kind", "status", "is_current"]
@@ -210,10 +201,10 @@ class PerformedWorkAdmin(ReadOnlyAdmin):
     list_filter = ["work_unit", "period"]
     list_select_related = ["deal__customer", "work_unit", "batch"]
     search_fields = ["deal__name", "deal__customer__name", "batch__key"]
-    date_hierarchy = "period"
+    ordering = ["-period", "-id"]  # the latest month first (indexed)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(deal__in=deals_visible_to(request.user).values("pk"))
+        return on_visible_deals(request.user, super().get_queryset(request))
 
 
 @admin.register(IngestBatch)

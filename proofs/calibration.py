@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+
+from django.utils import timezone
 
 from deals.models import Deal, DealCostLine, DealVolume
 from pricing.engine.calibration import Calibration, Fitted, RealizedMonth, calibrate
@@ -23,15 +26,24 @@ from proofs.models import PerformedWork
 FAR_FACTOR = Decimal("1.5")
 # Fewer months than this are too few to argue with a seller's entry.
 MIN_MONTHS = 6
+# How far back the evidence reaches: recent work says most about work to come.
+EVIDENCE_MONTHS = 24
 
 
-def work_unit_calibrations(work_unit_ids: Iterable[int]) -> dict[int, Calibration]:
-    """Each work unit's spreads fitted from all its performed months, in one query."""
+def work_unit_calibrations(work_unit_ids: Iterable[int], on: date | None = None) -> dict[int, Calibration]:
+    """Each work unit's spreads fitted from its performed months of the last EVIDENCE_MONTHS
+    before `on` (today unless told), in one query."""
     months: dict[int, list[RealizedMonth]] = defaultdict(list)
     categories = [c.value for c in CostCategory]
-    for unit_id, deal_id, quantity, accepted, *costs in PerformedWork.objects.filter(
-        work_unit_id__in=set(work_unit_ids)
-    ).values_list("work_unit_id", "deal_id", "quantity", "accepted", *COST_FIELDS):
+    today = on or timezone.localdate()
+    year, month = divmod(today.year * 12 + today.month - 1 - EVIDENCE_MONTHS, 12)
+    since = date(year, month + 1, 1)
+    rows = (
+        PerformedWork.objects.filter(work_unit_id__in=set(work_unit_ids), period__gte=since)
+        .order_by()  # the model's ordering would sort every row through its deal
+        .values_list("work_unit_id", "deal_id", "quantity", "accepted", *COST_FIELDS)
+    )
+    for unit_id, deal_id, quantity, accepted, *costs in rows:
         months[unit_id].append(
             RealizedMonth(deal_id, quantity, accepted, dict(zip(categories, costs, strict=True)))
         )

@@ -171,7 +171,10 @@ class ProofArtifact(models.Model):
                 name="one_current_artifact_per_item",
             )
         ]
-        indexes = [models.Index(fields=["status", "is_current"])]
+        indexes = [
+            models.Index(fields=["status", "is_current"]),
+            models.Index(fields=["submitted_at", "id"]),  # the admin list: the latest first
+        ]
 
     def __str__(self):
         return f"{self.requirement} · {self.get_kind_display()} for deal {self.deal_id}"
@@ -193,6 +196,7 @@ class IngestBatch(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "ingest batches"
+        indexes = [models.Index(fields=["created_at"])]  # the admin list's order
 
     def __str__(self):
         return self.key
@@ -217,6 +221,7 @@ class PerformedWork(models.Model):
     class Meta:
         ordering = ["deal", "period", "work_unit"]
         verbose_name_plural = "performed work"
+        indexes = [models.Index(fields=["period", "id"])]  # the admin list: the latest month first
         constraints = [
             models.UniqueConstraint(
                 fields=["deal", "work_unit", "period"], name="one_record_per_unit_and_month"

@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 
 from deals.models import Deal
 from deals.roles import DEAL_DESK, FINANCE, MANAGER, group_names
-from deals.selectors import deals_visible_to
+from deals.selectors import deals_visible_to, on_visible_deals
 from pricing.engine.types import SURFACE_OF_CHARGE, ChargeModel, RiskKind
 from pricing.models import PriceComponent
 from proofs.models import ProofArtifact, RequirementTemplate
@@ -195,4 +195,4 @@ def report_deals(user: User | AnonymousUser, queryset: QuerySet[Deal] | None = N
 
 
 def artifacts_visible_to(user: User | AnonymousUser) -> QuerySet[ProofArtifact]:
-    return ProofArtifact.objects.filter(deal__in=deals_visible_to(user).values("pk"))
+    return on_visible_deals(user, ProofArtifact.objects.all())

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.inputs import parse_int
+from core.paging import Listing
 from deals.advisor import advice_for
 from deals.models import Customer, Deal
-from deals.selectors import deals_visible_to
+from deals.selectors import deals_visible_to, search_deals
 from proofs import services
 from proofs.errors import ProofError
 from proofs.forms import artifact_form
@@ -35,7 +35,13 @@ from proofs.selectors import (
     seller_deals,
 )
 
-PAGE_SIZE = 50
+# The seller's deals: the columns they sort by (the fields of their ascending order).
+DEAL_SORTS = {
+    "updated": ["updated_at"],
+    "deal": ["name"],
+    "customer": ["customer__name"],
+    "status": ["status"],
+}
 SUBMIT = {
     ArtifactKind.FILE: services.artifact_submit_file,
     ArtifactKind.LINK: services.artifact_submit_link,
@@ -53,13 +59,13 @@ class ItemView:
 @require_GET
 @login_required
 def seller_deal_list(request):
-    page = Paginator(seller_deals(request.user).order_by("-updated_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    listing = Listing(
+        request, seller_deals(request.user), sorts=DEAL_SORTS, default="-updated", search=search_deals
     )
-    deals = list(page.object_list)
+    deals = listing.rows
     checklists = checklists_for(deals)
     rows = [(deal, checklists[deal.pk]) for deal in deals]
-    return render(request, "seller/deal_list.html", {"page": page, "rows": rows})
+    return render(request, "seller/deal_list.html", {"listing": listing, "rows": rows})
 
 
 def _submit(request, deal: Deal) -> tuple[int, str, forms.Form] | None:
