@@ -60,10 +60,7 @@ def deal_months(deals: QuerySet[Deal]) -> list[DealMonth]:
         .values_list("deal_id", "work_unit__name")
     ):
         units[deal_id].append(name)
-    bands = {
-        deal_id: tuple(Decimal(result["simulation"][f"margin_p{p}"]) for p in (10, 50, 90))
-        for deal_id, (_, result) in latest_quotes(won).items()
-    }
+    bands = {deal_id: _band(result["simulation"]) for deal_id, (_, result) in latest_quotes(won).items()}
     months = []
     for deal_id, figures in realized_figures(won).items():
         band = bands.get(deal_id)
@@ -82,11 +79,21 @@ def deal_months(deals: QuerySet[Deal]) -> list[DealMonth]:
                     owner,
                     tuple(units[deal_id]),
                     period.period,
-                    *band,
+                    band[0],
+                    band[1],
+                    band[2],
                     period.margin,
                 )
             )
     return months
+
+
+def _band(simulation: dict[str, str]) -> tuple[Decimal, Decimal, Decimal]:
+    return (
+        Decimal(simulation["margin_p10"]),
+        Decimal(simulation["margin_p50"]),
+        Decimal(simulation["margin_p90"]),
+    )
 
 
 KEYS: dict[str, Callable[[DealMonth], tuple[str, ...]]] = {

@@ -234,3 +234,72 @@ class PerformedWork(models.Model):
 
     def __str__(self):
         return f"{self.work_unit.code} {self.period:%Y-%m} on deal {self.deal_id}"
+
+
+class ShareLink(models.Model):
+    """A signed, expiring, revocable link that shows one deal's quote or proof report to its
+    customer without a login. Only a digest of the token is kept: the link itself is shown once,
+    to whoever made it. A quote link shows the approved snapshot it was made from and no other."""
+
+    class Document(models.TextChoices):
+        QUOTE = "quote", "Quote"
+        PROOF_REPORT = "proof_report", "Proof report"
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="share_links")
+    document = models.CharField(max_length=20, choices=Document.choices)
+    snapshot = models.ForeignKey(
+        "deals.QuoteSnapshot",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="share_links",
+        help_text="A quote link: the approved snapshot it shows.",
+    )
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(document="quote", snapshot__isnull=False)
+                | Q(document="proof_report", snapshot__isnull=True),
+                name="a_quote_link_names_its_snapshot",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_document_display()} link for deal {self.deal_id}"
+
+
+class ShareLinkOpening(models.Model):
+    """One request through a share link: when, from which address, what it asked for, and why it
+    was refused if it was (revoked, expired, superseded)."""
+
+    class What(models.TextChoices):
+        PAGE = "page", "Page"
+        PDF = "pdf", "PDF"
+        FILE = "file", "Attachment"
+
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="openings")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    what = models.CharField(max_length=10, choices=What.choices)
+    artifact = models.ForeignKey(
+        ProofArtifact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    refused = models.CharField(max_length=20, blank=True, help_text="Why it was refused; empty: served.")
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["link", "opened_at"])]
+
+    def __str__(self):
+        return f"{self.get_what_display()} of link {self.link_id} at {self.opened_at:%Y-%m-%d %H:%M}"

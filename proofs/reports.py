@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
-from deals.models import Deal, QuoteSnapshot
+from deals.models import Deal, DealVolume, QuoteSnapshot
 from pricing.engine import compute_quote, quote_input_from_primitive
 from pricing.engine.margin import gross_margin
 from pricing.engine.money import ZERO, ratio, unit_price
@@ -259,9 +259,17 @@ class CustomerReport:
     samples: tuple[ProofArtifact, ...]
 
 
+def units_sold(deal: Deal) -> tuple[WorkUnit, ...]:
+    """The work units `deal` sells: those it expects a volume of, and any it has performed work
+    for; not every unit its plan happens to price. One query."""
+    expected = DealVolume.objects.filter(deal=deal, monthly_quantity__gt=0).values("work_unit")
+    performed = PerformedWork.objects.filter(deal=deal).values("work_unit")
+    return tuple(WorkUnit.objects.filter(Q(pk__in=expected) | Q(pk__in=performed)).order_by("name"))
+
+
 def customer_report(deal: Deal) -> CustomerReport:
     """The proof report for `deal`'s customer, in three queries."""
-    units = tuple(WorkUnit.objects.filter(price_components__version=deal.plan_version_id).distinct())
+    units = units_sold(deal)
     by_period: dict[date, list[ReportRow]] = defaultdict(list)
     for record in (
         PerformedWork.objects.filter(deal=deal)
