@@ -64,3 +64,11 @@ def test_the_notes_of_many_deals_take_the_same_queries_as_of_one(
     deals = [make_deal(owner=seller(), plan_version=plan_with_history, evidence=False) for _ in range(3)]
     with django_assert_max_num_queries(4):
         spread_notes(deals)
+
+
+def test_the_deal_page_shows_an_over_confident_spread(plan_with_history, admin_client):
+    deal = make_deal(owner=seller(), plan_version=plan_with_history, evidence=False)
+    DealVolume.objects.filter(deal=deal).update(cv=D("0.10"))
+    page = admin_client.get(f"/admin/deals/deal/{deal.pk}/change/").content.decode()
+    assert 'id="spread-evidence"' in page
+    assert "more confident than the evidence" in page
