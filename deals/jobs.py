@@ -98,18 +98,26 @@ def recorded(job: str, *, total: int = 0) -> Iterator[JobRun]:
 
 
 def recompute_recorded(run_id: int, deal_ids: list[int]) -> int:
-    """Recompute one chunk of deals, then judge their flags on the new figures in the same job, so
-    the flags a cost change raises are open within seconds (the periodic scan is the safety net),
-    and add the chunk to its run, each deal that failed listed with its reason. Owners hear of new
-    flags once it commits. Returns how many deals took new figures."""
+    """Recompute one chunk of deals and judge their flags on the new figures in the same
+    transaction, so a cost change ends with margins and flags fresh together (the periodic scan is
+    the safety net); then add the chunk to its run, each deal that failed listed with its reason.
+    Owners hear of new flags once it commits. Returns how many deals took new figures."""
     from deals.tasks import notify_new_flags
 
-    touched = figures_recompute(deal_ids)
-    opened, _ = scan_chunk(deal_ids)
+    with transaction.atomic():
+        touched = figures_recompute(deal_ids)
+        opened, resolved = scan_chunk(deal_ids)
     failed = dict(
         Deal.objects.filter(id__in_batch=deal_ids).exclude(quote_error="").values_list("id", "quote_error")
     )
-    run_progress(run_id, done=len(deal_ids), deals_touched=touched, failed=failed)
+    run_progress(
+        run_id,
+        done=len(deal_ids),
+        deals_touched=touched,
+        flags_opened=len(opened),
+        flags_resolved=resolved,
+        failed=failed,
+    )
     if opened:
         transaction.on_commit(lambda: notify_new_flags.delay(flag_ids=opened))
     return touched

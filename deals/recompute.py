@@ -98,7 +98,7 @@ def write_figures(rows: list[tuple[list, int, int]], now) -> int:
     marked stale again meanwhile keeps its flag for the next pass. The condition makes the
     write safe without locking rows first.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # within a recompute's transaction, a part of it
         return update_where(
             Deal,
             Deal.QUOTE_FIELDS,
