@@ -344,7 +344,8 @@ class Workers:
         import redis
 
         with redis.Redis.from_url(self.broker_url) as client:
-            client.delete(self.queue)  # notices still waiting, if any
+            for key in client.scan_iter(match=f"*{self.queue}*"):  # the queue, its notices, its bindings
+                client.delete(key)
 
 
 @contextmanager
