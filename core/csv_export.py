@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
 
-# A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets.
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets (OWASP
+# "CSV injection"); a plain number (-12.5, +3) is what it seems.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?|-+")
+
+
+def runs_as_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text)
 
 
 def safe_cell(value: object) -> str:
     """The value as text; one that a spreadsheet would run as a formula is quoted with a leading
     apostrophe. A number written by the product (e.g. "-0.0350") stays a number."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return "'" + text if runs_as_formula(text) else text
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> HttpResponse:

@@ -16,6 +16,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
+from core.csv_export import runs_as_formula
 from proofs.models import MetricUnit
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -264,12 +265,9 @@ CONTENT_CHECKS: dict[str, Callable[[bytes], None]] = {
 }
 
 
-# CSV: a cell starting with = + - @ (or a tab or carriage return) is run as a formula by a
-# spreadsheet (OWASP "CSV injection"). The desk opens evidence as the seller sent it, so such a
-# cell is refused rather than changed; a plain number (-12.5, +3) is what it seems and is allowed.
-# The cells are read as comma-, semicolon- and tab-separated alike, as spreadsheets guess.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?|-+")
+# CSV: the desk opens evidence as the seller sent it, so a cell a spreadsheet would run as a
+# formula (core.csv_export) is refused rather than changed. The cells are read as comma-,
+# semicolon- and tab-separated alike, as spreadsheets guess.
 
 
 def check_csv(text: str) -> None:
@@ -279,7 +277,7 @@ def check_csv(text: str) -> None:
             for row in reader:
                 for cell in row:
                     value = cell.lstrip(" ")
-                    if value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
+                    if runs_as_formula(value):
                         raise ValidationError(
                             f"Line {reader.line_num}: the cell {value[:40]!r} starts with {value[0]!r}, "
                             "which a spreadsheet runs as a formula; remove that character or put a "
