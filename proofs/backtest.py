@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from deals.models import Deal, DealVolume
 from pricing.engine.calibration import BandCheck, backtest
-from proofs.reports import latest_quotes, realized_figures
+from proofs.reports import realized_figures
 
 GROUPINGS = ("plan", "seller", "quarter", "work_unit")
 
@@ -60,12 +60,11 @@ def deal_months(deals: QuerySet[Deal]) -> list[DealMonth]:
         .values_list("deal_id", "work_unit__name")
     ):
         units[deal_id].append(name)
-    bands = {deal_id: _band(result["simulation"]) for deal_id, (_, result) in latest_quotes(won).items()}
     months = []
     for deal_id, figures in realized_figures(won).items():
-        band = bands.get(deal_id)
-        if band is None:
+        if figures.quoted is None:
             continue
+        band = figures.quoted.band
         deal = won[deal_id]
         owner = deal.owner.get_full_name() or deal.owner.get_username() if deal.owner else "(no owner)"
         for period in figures.periods:
@@ -86,14 +85,6 @@ def deal_months(deals: QuerySet[Deal]) -> list[DealMonth]:
                 )
             )
     return months
-
-
-def _band(simulation: dict[str, str]) -> tuple[Decimal, Decimal, Decimal]:
-    return (
-        Decimal(simulation["margin_p10"]),
-        Decimal(simulation["margin_p50"]),
-        Decimal(simulation["margin_p90"]),
-    )
 
 
 KEYS: dict[str, Callable[[DealMonth], tuple[str, ...]]] = {

@@ -53,6 +53,8 @@ class Quoted:
     acceptance_rate: Decimal | None
     cost_per_unit: Decimal | None
     units: dict[str, QuotedUnit]
+    # The simulated margin's P10, P50 and P90: the band the deal was approved on.
+    band: tuple[Decimal, Decimal, Decimal]
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,13 @@ def _quoted(quote: QuoteInput, result: dict) -> Quoted:
     cost_per_task = {t["work_unit"]: Decimal(t["cost_per_task"]) for t in result["task_margins"]}
     total = sum(volumes.values(), ZERO)
     outcome_volume = sum((volumes.get(u, ZERO) for u in success), ZERO)
+    simulation = result["simulation"]
     return Quoted(
+        band=(
+            Decimal(simulation["margin_p10"]),
+            Decimal(simulation["margin_p50"]),
+            Decimal(simulation["margin_p90"]),
+        ),
         margin=None if result["gross_margin"] is None else Decimal(result["gross_margin"]),
         acceptance_rate=rate(
             sum((volumes.get(u, ZERO) * r for u, r in success.items()), ZERO), outcome_volume
