@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "pricing",
     "deals",
     "proofs",
+    "workspace",
+    "notices",
     "demo",
 ]
 

@@ -233,6 +233,14 @@ class DealVolume(models.Model):
     cv = ratio_field(
         default=Decimal("0.25"), validators=[non_negative], help_text="Coefficient of variation."
     )
+    # What one result is worth to the customer (a recovered invoice's amount): the base of a
+    # share-of-value price, drawn in the simulation with its own spread.
+    unit_value = unit_price_field(
+        default=Decimal("0"), help_text="Value of one unit of work, for share-of-value prices."
+    )
+    unit_value_cv = ratio_field(
+        default=Decimal("0"), validators=[non_negative], help_text="Coefficient of variation of the value."
+    )
 
     class Meta:
         ordering = ["deal", "work_unit"]
@@ -351,6 +359,21 @@ class ApprovalRule(models.Model):
             raise ValidationError(
                 {"advisor_code": "Name the advisor warning exactly when the condition is an advisor warning."}
             )
+
+
+class QueueTarget(models.Model):
+    """How long a step may wait at one approving group before the desk's queue marks it late."""
+
+    group = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="queue_target")
+    target_hours = models.PositiveIntegerField(
+        default=24, validators=[MinValueValidator(1)], help_text="Hours a pending step may wait."
+    )
+
+    class Meta:
+        ordering = ["group__name"]
+
+    def __str__(self):
+        return f"{self.group.name}: {self.target_hours} h"
 
 
 class ApprovalStep(models.Model):
