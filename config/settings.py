@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.admin_actions.ActionIdsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: a live quote is answered with its panel
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -128,7 +129,7 @@ STORAGES = {
 }
 
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "landing"  # the role router: sellers to the workspace, the desk to the admin
 
 # Mail goes where EMAIL_URL says (dj-email-url): submission://user:password@smtp.example.com:587
 # (STARTTLS), smtps://user:password@smtp.example.com:465 (TLS), smtp://127.0.0.1:1025 (plain). Without
@@ -149,6 +150,15 @@ EMAIL_USE_TLS = EMAIL_TRANSPORT["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = EMAIL_TRANSPORT["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = EMAIL_TRANSPORT["EMAIL_TIMEOUT"] or 30  # a stuck server must not hold a worker
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dealdesk@localhost")
+
+# Notices (notices/): a group's Slack or Teams webhook is posted with this timeout (seconds; a
+# failed post retries in its own task); plain http is allowed to 127.0.0.1 only where this is on
+# (the tests' local server), every real webhook is https.
+NOTICES_WEBHOOK_TIMEOUT = float(os.environ.get("NOTICES_WEBHOOK_TIMEOUT", "5"))
+NOTICES_WEBHOOK_ALLOW_LOCAL_HTTP = False
+# The site's address (https://deals.example.com) put before the links notices carry, so that a
+# link in a chat or a mail client opens the page; without it links are paths.
+NOTICES_SITE_URL = os.environ.get("NOTICES_SITE_URL", "").strip().rstrip("/")
 
 # The cache that DRF's throttles (and anything cached) use: Redis when CACHE_URL names one, so
 # every process on every host counts together; otherwise this process's memory (the demo, tests).

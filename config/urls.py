@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from proofs.backtest_views import backtest_page
+from workspace.views import landing
+
+# "View site" in the admin leads to the role router: a seller who is also staff reaches the workspace.
+admin.site.site_url = "/"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,6 +19,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("backtest/", backtest_page, name="backtest"),
+    path("notices/", include("notices.urls")),
+    path("", include("workspace.urls")),
     path("", include("proofs.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", landing, name="landing"),
 ]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.dispatch import Signal
 
 from core.errors import DomainError
 from core.models import AuditEvent
@@ -18,11 +19,33 @@ if TYPE_CHECKING:
 RowValues = dict[str, Any]
 
 
+# Sent once the transaction that recorded audit rows commits (never if it rolls back), with
+# `events`: the rows of one record. Apps above listen here (notices tells the people who must
+# act), so the domain sets off that work without importing it.
+audit_committed = Signal()
+
+
+def audit_announce(events: list[AuditEvent]) -> None:
+    """Send `audit_committed` for `events` after commit; a listener that fails is logged and never
+    undoes or breaks the write that recorded them (robust)."""
+    if events and audit_committed.has_listeners(AuditEvent):
+        transaction.on_commit(lambda: audit_committed.send(AuditEvent, events=events), robust=True)
+
+
 # `deal` is a deals.Deal or None: core sits below deals and cannot name its model (pyproject.toml's
 # layer contracts), hence Any.
 def audit_record(deal: Any, actor: User | None, action: str, **detail: Any) -> AuditEvent:
     """One row of the trail, in the caller's transaction; `deal` may be None."""
-    return AuditEvent.objects.create(deal=deal, actor=actor, action=action, detail=detail)
+    event = AuditEvent.objects.create(deal=deal, actor=actor, action=action, detail=detail)
+    audit_announce([event])
+    return event
+
+
+def audit_record_many(events: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """Rows of the trail written in one statement, in the caller's transaction, announced as one."""
+    recorded = AuditEvent.objects.bulk_create(events)
+    audit_announce(recorded)
+    return recorded
 
 
 def snapshot_of(instance: models.Model, fields: Iterable[str]) -> RowValues:

@@ -1,17 +1,25 @@
+import copy
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import construct_change_message
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.db.models import DateTimeField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.text import capfirst
 
 from core import inputs
 from core.admin import AuditedAdmin, ListAdmin, ReadOnlyAdmin
-from core.figures import money, percent
+from core.csv_export import csv_response
+from core.figures import money, percent, plain
 from core.models import AuditEvent
 from core.paging import Listing
 from deals import (
@@ -29,9 +37,11 @@ from deals.models import (
     DealCostLine,
     DealVolume,
     Decision,
+    QueueTarget,
     QuoteSnapshot,
     Team,
 )
+from deals.roles import in_group
 from deals.selectors import (
     approval_queue,
     customers_visible_to,
@@ -51,7 +61,12 @@ QUEUE_SORTS = {
     "net": ["net_monthly"],
     "margin": ["gross_margin"],
     "p10": ["margin_p10"],
+    "age": ["-pending_since"],
 }
+# A group without a target of its own waits the model's default before its rows read late.
+DEFAULT_TARGET_HOURS: int = QueueTarget._meta.get_field("target_hours").get_default()
+# What an evidence item that is not accepted is, in the approver's confirmation.
+OPEN_EVIDENCE_STATES = {"rejected": "rejected", "submitted": "not reviewed yet", "missing": "missing"}
 
 
 class DecideForm(forms.Form):
@@ -63,6 +78,8 @@ class DecideForm(forms.Form):
     outcome = inputs.TextField(required=False)
     comment = inputs.TextField(required=False)
     seen_hash = inputs.TextField(required=False)
+    # Ticked on the second post, once the approver has read which evidence items are not accepted.
+    confirm_open_evidence = forms.BooleanField(required=False)
 
 
 def report_error(modeladmin, request, error: ValidationError) -> None:
@@ -156,6 +173,8 @@ class TeamAdmin(AuditedAdmin):
 
 class DealRowInline(admin.TabularInline):
     extra = 0
+    # Django's table of rows, less each row's title (its work unit's code: the row names it).
+    template = "admin/deals/deal/tabular_rows.html"
 
     def has_change_permission(self, request, obj=None):
         return DealAdmin.may_edit(request, obj) and super().has_change_permission(request, obj)
@@ -169,7 +188,7 @@ class DealRowInline(admin.TabularInline):
 
 class DealVolumeInline(DealRowInline):
     model = DealVolume
-    fields = ["work_unit", "monthly_quantity", "cv"]
+    fields = ["work_unit", "monthly_quantity", "cv", "unit_value", "unit_value_cv"]
 
 
 class DealCostLineInline(DealRowInline):
@@ -185,12 +204,139 @@ def kept_rows(formset) -> list[dict]:
 
 
 def volumes_from(formset) -> dict:
-    return {row["work_unit"]: (row["monthly_quantity"], row["cv"]) for row in kept_rows(formset)}
+    figures = ("monthly_quantity", "cv", "unit_value", "unit_value_cv")
+    return {row["work_unit"]: tuple(row[name] for name in figures) for row in kept_rows(formset)}
 
 
 def cost_lines_from(formset) -> list[dict]:
     fields = ["work_unit", "category", "unit_cost", "cv", "note"]
     return [{name: row.get(name) for name in fields} for row in kept_rows(formset)]
+
+
+def queue_rows(user):
+    """The approval queue, each row with when its waiting step became pending (the chain's last
+    approval before it, or the step's own creation for a chain's first step: an approval of an
+    earlier chain is older than the step, so the later of the two is the one), its group's
+    target and the step that follows it; subqueries of the row, so a page stays one query."""
+    # No ordering in the one-row subqueries: the models' default ones would join the deal table.
+    created = ApprovalStep.objects.filter(pk=OuterRef("waiting_step_id")).order_by().values("created_at")[:1]
+    approved = (
+        ApprovalStep.objects.filter(deal=OuterRef("pk"), status=ApprovalStep.Status.APPROVED)
+        .order_by("-decided_at")
+        .values("decided_at")[:1]
+    )
+    following = ApprovalStep.objects.filter(deal=OuterRef("pk"), status=ApprovalStep.Status.WAITING)
+    following = following.order_by("order", "id")
+    target = QueueTarget.objects.filter(group__name=OuterRef("waiting_group")).order_by()
+    target = target.values("target_hours")[:1]
+    return (
+        approval_queue(user)
+        .annotate(
+            step_created_at=Subquery(created, output_field=DateTimeField()),
+            group_target_hours=Subquery(target),
+            next_group=Subquery(following.values("group__name")[:1]),
+            next_reason=Subquery(following.values("reason")[:1]),
+        )
+        .annotate(
+            pending_since=Greatest(
+                "step_created_at",
+                Coalesce(Subquery(approved, output_field=DateTimeField()), "step_created_at"),
+                output_field=DateTimeField(),
+            )
+        )
+    )
+
+
+def age_words(age: timedelta) -> str:
+    minutes = max(int(age.total_seconds() // 60), 0)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def mark_queue_rows(deals: list[Deal]) -> None:
+    """Give each row of the queue what the desk reads beside its figures: how long the step has
+    waited against its group's target, whether the deal is under its margin floor, why the step
+    is there and which step follows; the evidence checklists in a fixed number of queries."""
+    now = timezone.now()
+    panels = panels_for(deals, names=["checklist"])
+    for deal in deals:
+        deal.checklist = panels[deal.pk]["checklist"]
+        deal.age = now - deal.pending_since if deal.pending_since else None
+        deal.age_text = age_words(deal.age) if deal.age is not None else "—"
+        deal.target_hours = deal.group_target_hours or DEFAULT_TARGET_HOURS
+        deal.late = deal.age is not None and deal.age > timedelta(hours=deal.target_hours)
+        deal.margin_floor = deal.plan_version.margin_floor
+        deal.below_floor = deal.gross_margin is not None and deal.gross_margin < deal.margin_floor
+        deal.why = capfirst(deal.waiting_reason or "")
+        deal.then = f"{deal.next_group}: {deal.next_reason}" if deal.next_group else ""
+
+
+QUEUE_CSV_HEADER = [
+    "deal",
+    "customer",
+    "owner",
+    "waiting on",
+    "why",
+    "then",
+    "submitted",
+    "pending since",
+    "age (hours)",
+    "target (hours)",
+    "late",
+    "currency",
+    "net per month",
+    "margin",
+    "P10 margin",
+    "margin floor",
+    "below floor",
+    "evidence accepted",
+    "evidence submitted",
+    "evidence required",
+    "open flags",
+]
+
+
+def queue_csv(deals: list[Deal]):
+    def row(deal: Deal) -> list[object]:
+        hours = "" if deal.age is None else f"{deal.age.total_seconds() / 3600:.1f}"
+        return [
+            deal.name,
+            deal.customer.name,
+            deal.owner or "",
+            deal.waiting_group,
+            deal.why,
+            deal.then,
+            deal.submitted_at.isoformat() if deal.submitted_at else "",
+            deal.pending_since.isoformat() if deal.pending_since else "",
+            hours,
+            deal.target_hours,
+            "yes" if deal.late else "no",
+            deal.currency,
+            plain(deal.net_monthly, deal.currency),
+            deal.gross_margin,
+            deal.margin_p10,
+            deal.margin_floor,
+            "yes" if deal.below_floor else "no",
+            deal.checklist.accepted,
+            deal.checklist.submitted,
+            deal.checklist.total,
+            deal.open_flags,
+        ]
+
+    return csv_response("approval-queue.csv", QUEUE_CSV_HEADER, (row(deal) for deal in deals))
+
+
+def open_evidence(deal: Deal) -> list[str]:
+    """The deal's evidence items that are not accepted, named with their state."""
+    checklist = panels_for([deal], names=["checklist"])[deal.pk]["checklist"]
+    return [
+        f"{item.requirement.title} ({OPEN_EVIDENCE_STATES.get(item.state, item.state)})"
+        for item in checklist.items  # type: ignore[attr-defined]
+        if not item.is_accepted
+    ]
 
 
 @admin.register(Deal)
@@ -357,46 +503,95 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         deal = self._visible_deal(request, object_id)
-        extra_context = {**(extra_context or {}), "review": deal_review(deal, request.user), "deal": deal}
+        kept = request.session.pop(self._kept_decision_key(deal.pk), None) or {}
+        extra_context = {
+            "decision": kept,
+            **(extra_context or {}),
+            "review": deal_review(deal, request.user),
+            "deal": deal,
+            "may_review_evidence": request.user.has_perm("proofs.change_proofartifact"),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def queue_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
         listing = Listing(
-            request, approval_queue(request.user), sorts=QUEUE_SORTS, default="submitted", search=search_deals
+            request, queue_rows(request.user), sorts=QUEUE_SORTS, default="submitted", search=search_deals
         )
-        deals = listing.rows
-        panels = panels_for(deals, names=["checklist"])
-        for deal in deals:
-            deal.checklist = panels[deal.pk]["checklist"]
+        as_csv = request.GET.get("format") == "csv"
+        # The CSV holds every row the search keeps, in the page's order; the page holds one page.
+        deals = list(listing.page.paginator.object_list) if as_csv else listing.rows
+        mark_queue_rows(deals)
+        if as_csv:
+            return queue_csv(deals)
+        # The targets of the groups on this page (each row carries its group's).
+        targets = {d.waiting_group: (d.target_hours, d.group_target_hours is not None) for d in deals}
         context = {
             **self.admin_site.each_context(request),
             "title": "Approval queue",
             "opts": self.opts,
             "listing": listing,
             "deals": deals,
+            "csv_url": listing.url(format="csv"),
+            "targets": [(name, *targets[name]) for name in sorted(targets)],
         }
         return TemplateResponse(request, "admin/deals/deal/queue.html", context)
 
     def _back_to_deal(self, object_id):
         return HttpResponseRedirect(reverse("admin:deals_deal_change", args=[object_id]))
 
+    def _deal_page(self, request, deal: Deal, decision: dict, status: int = 200):
+        """The deal page again, as a fresh read shows it, with the approver's decision form as
+        they posted it (their comment kept) and what it asks of them before it is recorded."""
+        page_request = copy.copy(request)
+        page_request.method, page_request.POST = "GET", QueryDict()
+        response = self.change_view(
+            page_request,
+            str(deal.pk),
+            form_url=reverse("admin:deals_deal_change", args=[deal.pk]),
+            extra_context={"decision": decision},
+        )
+        response.status_code = status
+        return response
+
+    @staticmethod
+    def _kept_decision_key(deal_id) -> str:
+        return f"deals.decision.{deal_id}"
+
+    def _refused(self, request, deal: Deal, error: ValidationError):
+        """A refused decision: the reasons as messages, and the approver's comment kept for the deal
+        page they are sent back to (read once), so reloading the figures loses nothing typed."""
+        report_error(self, request, error)
+        # Kept up to what a comment may hold: a longer one was refused for its length.
+        comment = request.POST.get("comment", "")[: inputs.FREE_TEXT_MAX_CHARS]
+        request.session[self._kept_decision_key(deal.pk)] = {"comment": comment}
+        return self._back_to_deal(deal.pk)
+
     def decide_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        self._visible_deal(request, object_id)
+        deal = self._visible_deal(request, object_id)
         form = DecideForm(request.POST)
         if not form.is_valid():
-            report_error(self, request, ValidationError(form.errors.as_data()))
-            return self._back_to_deal(object_id)
+            return self._refused(request, deal, ValidationError(form.errors.as_data()))
         data = form.cleaned_data
-        if not ApprovalStep.objects.filter(pk=data["step"], deal_id=object_id).exists():
-            self.message_user(request, "That step does not belong to this deal.", messages.ERROR)
-            return self._back_to_deal(object_id)
+        step = (
+            ApprovalStep.objects.filter(pk=data["step"], deal=deal)
+            .select_related("group", "snapshot")
+            .first()
+        )
+        if step is None:
+            return self._refused(
+                request, deal, ValidationError({"__all__": "That step does not belong to this deal."})
+            )
+        if data["outcome"] == Decision.Outcome.APPROVE and not data["confirm_open_evidence"]:
+            items = self._evidence_to_confirm(request, deal, step, data["seen_hash"])
+            if items:
+                return self._deal_page(request, deal, {"comment": data["comment"], "open_evidence": items})
         try:
             decision = approvals.decide(
-                step_id=data["step"],
+                step_id=step.pk,
                 actor=request.user,
                 outcome=data["outcome"],
                 comment=data["comment"],
@@ -405,12 +600,23 @@ class DealAdmin(RefuseHiddenObjectsAdmin):
         except ValidationError as error:
             if getattr(error, "code", "") == "forbidden":
                 raise PermissionDenied(" ".join(error.messages)) from None
-            report_error(self, request, error)
-        else:
-            self.message_user(
-                request, f"Recorded: {decision.get_outcome_display().lower()}.", messages.SUCCESS
-            )
+            return self._refused(request, deal, error)
+        self.message_user(request, f"Recorded: {decision.get_outcome_display().lower()}.", messages.SUCCESS)
         return self._back_to_deal(object_id)
+
+    @staticmethod
+    def _evidence_to_confirm(request, deal: Deal, step: ApprovalStep, seen_hash: str) -> list[str]:
+        """The evidence items an approval of `step` would pass over, when the approver may decide it
+        on the figures it stands on (a stale view is refused first) and a later step follows (the
+        last one is held by the evidence gate instead)."""
+        may_decide = (
+            step.status == ApprovalStep.Status.PENDING
+            and step.snapshot.hash == seen_hash
+            and in_group(request.user, step.group.name)
+            and deal.owner_id != request.user.pk
+        )
+        later = ApprovalStep.objects.filter(deal=deal, status=ApprovalStep.Status.WAITING).exists()
+        return open_evidence(deal) if may_decide and later else []
 
     def submit_view(self, request, object_id):
         if request.method != "POST":
@@ -435,6 +641,15 @@ class ApprovalRuleAdmin(AuditedAdmin):
     list_editable = ["order", "is_active"]
     list_select_related = ["group"]
     ordering = ["order", "id"]
+
+
+@admin.register(QueueTarget)
+class QueueTargetAdmin(AuditedAdmin):
+    """How long each approving group's steps may wait before the queue marks them late."""
+
+    list_display = ["group", "target_hours"]
+    list_editable = ["target_hours"]
+    list_select_related = ["group"]
 
 
 class ImmutableAdmin(ReadOnlyAdmin, RefuseHiddenObjectsAdmin):

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Q, Subquery
 
+from deals.extensions import advisor_checks
 from deals.models import Deal, QuoteSnapshot
 from deals.quoting import CatalogCosts, QuoteAssembler, build_quote_input, quote_inputs, version_pricing
 from pricing.engine import EngineInputError, compute_quote, quote_input_from_primitive
@@ -73,20 +74,30 @@ def _judge(quote: QuoteInput | EngineInputError, limits: Limits) -> tuple[tuple[
         return (), str(error)
 
 
+def judged_inputs(deals: list[Deal]) -> dict[int, tuple[str, QuoteInput | EngineInputError]]:
+    """Each deal's quote input as the advisor judges it, with where it comes from: "snapshot",
+    its frozen one once submitted; "live" while it is a draft. A fixed number of queries."""
+    frozen = _frozen_inputs(deals)
+    live = quote_inputs([d.pk for d in deals if d.pk not in frozen])
+    return {d.pk: ("snapshot", frozen[d.pk]) if d.pk in frozen else ("live", live[d.pk]) for d in deals}
+
+
 def advice_for(deals: Iterable[Deal], limits: Limits | None = None) -> dict[int, DealAdvice]:
     """Each deal's warnings: from its frozen quote once submitted (what the approvers judge),
-    from a live quote while it is a draft. A fixed number of queries for any number of deals."""
+    from a live quote while it is a draft, then those the apps above add (`extensions`). A fixed
+    number of queries for any number of deals."""
     deals = list(deals)
     if not deals:
         return {}
     limits = limits or current_thresholds()
-    frozen = _frozen_inputs(deals)
-    live = quote_inputs([d.pk for d in deals if d.pk not in frozen])
+    added: dict[int, list[Warning]] = {deal.pk: [] for deal in deals}
+    for check in advisor_checks.values():
+        for deal_id, found in check(deals).items():
+            added[deal_id] += found
     advice = {}
-    for deal in deals:
-        source = "snapshot" if deal.pk in frozen else "live"
-        warnings, error = _judge(frozen.get(deal.pk) or live[deal.pk], limits)
-        advice[deal.pk] = DealAdvice(deal.pk, source, warnings, error)
+    for deal_id, (source, quote) in judged_inputs(deals).items():
+        warnings, error = _judge(quote, limits)
+        advice[deal_id] = DealAdvice(deal_id, source, (*warnings, *added[deal_id]), error)
     return advice
 
 

@@ -12,11 +12,13 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import DomainError
+from core.figures import money, percent
 from deals import extensions, lifecycle
 from deals.errors import StaleDecision
 from deals.extensions import gate_failures
 from deals.models import ApprovalRule, ApprovalStep, Deal, Decision, QuoteSnapshot
 from deals.roles import in_group
+from pricing.models import WorkUnit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -46,7 +48,10 @@ def rule_matches(
             and not work_units.get(line["work_unit"], {}).get("attribution_defensible", True)
         )
         if weak:
-            return "outcome pricing on " + ", ".join(weak) + " whose attribution is not defensible"
+            # Named as people know the work (one read, only for a deal this rule holds).
+            names = dict(WorkUnit.objects.filter(code__in=weak).values_list("code", "name"))
+            named = ", ".join(names.get(code, code) for code in weak)
+            return f"outcome pricing on {named} whose attribution is not defensible"
         return None
     if condition == C.INDEMNITY:
         return "indemnity requested" if deal.indemnity else None
@@ -60,19 +65,32 @@ def rule_matches(
     if threshold is None:
         # ApprovalRule.clean refuses such a rule: one stored without its threshold cannot be judged.
         raise ValueError(f"Approval rule {rule.pk} ({condition}) has no threshold.")
-    t = format(threshold.normalize(), "f")
+    # Said as a person reads the figures: percentages and grouped money, beside the threshold.
     margin = None if result["gross_margin"] is None else Decimal(result["gross_margin"])
     if condition == C.DISCOUNT_ABOVE and deal.discount_pct > threshold:
-        return f"discount {format(deal.discount_pct.normalize(), 'f')}% above {t}%"
+        return f"discount {_number(deal.discount_pct)}% above {_number(threshold)}%"
     if condition == C.MARGIN_BELOW and (margin is None or margin < threshold):
-        return f"gross margin {margin} below {t}"
+        figure = "unknown (the deal cannot be priced)" if margin is None else percent(margin)
+        return f"gross margin {figure} below {percent(threshold)}"
     if condition == C.P10_MARGIN_BELOW and Decimal(sim["margin_p10"]) < threshold:
-        return f"P10 margin {sim['margin_p10']} below {t}"
+        return f"P10 margin {percent(sim['margin_p10'])} below {percent(threshold)}"
     if condition == C.PROBABILITY_BELOW_FLOOR_ABOVE and Decimal(sim["probability_below_floor"]) > threshold:
-        return f"probability below floor {sim['probability_below_floor']} above {t}"
+        return (
+            f"{percent(sim['probability_below_floor'])} chance of a margin below the floor, "
+            f"above {percent(threshold)}"
+        )
     if condition == C.TCV_ABOVE and Decimal(result["total_contract_value"]) > threshold:
-        return f"total contract value {result['total_contract_value']} above {t}"
+        currency = result.get("currency", "")
+        return (
+            f"total contract value {money(result['total_contract_value'], currency)} "
+            f"above {money(threshold, currency)}"
+        )
     return None
+
+
+def _number(value: Decimal) -> str:
+    """18.50 -> '18.5', 20 -> '20': a percentage typed as a number, without trailing zeros."""
+    return format(value.normalize(), "f")
 
 
 def build_chain(deal: Deal, snapshot: QuoteSnapshot) -> list[ApprovalStep]:
@@ -100,7 +118,11 @@ def build_chain(deal: Deal, snapshot: QuoteSnapshot) -> list[ApprovalStep]:
         )
         for position, (group_id, (rule, reasons)) in enumerate(by_group.items())
     ]
-    return ApprovalStep.objects.bulk_create(steps)
+    created = ApprovalStep.objects.bulk_create(steps)
+    if created:  # the group whose step waits hears of it (notices)
+        rule = next(iter(by_group.values()))[0]
+        audit_record(deal, snapshot.created_by, "step_pending", step=created[0].pk, group=rule.group.name)
+    return created
 
 
 @transaction.atomic
@@ -177,12 +199,14 @@ def decide(*, step_id: int, actor: User, outcome: str, comment: str = "", seen_h
     if outcome == Decision.Outcome.APPROVE:
         following = (
             ApprovalStep.objects.filter(deal=deal, status=ApprovalStep.Status.WAITING)
+            .select_related("group")
             .order_by("order")
             .first()
         )
         if following:
             following.status = ApprovalStep.Status.PENDING
             following.save(update_fields=["status"])
+            audit_record(deal, actor, "step_pending", step=following.pk, group=following.group.name)
         else:
             lifecycle.transition(deal, Deal.Status.APPROVED, actor=actor, reason="every step approved")
     else:

@@ -9,22 +9,30 @@ the same transaction. Keys make a registration idempotent.
 - `flag_conditions`: deals (those the scan holds) -> {(deal id, flag reason): detail}.
 - `deal_panels`: deals -> {deal id: value}, shown under the panel's key on the deal's page and,
   for those named, in the approval queue.
+- `advisor_checks`: deals -> {deal id: [advisor warnings]}, shown beside the engine's own
+  wherever the advisor's warnings show.
+- `replay_checks`: snapshot -> differences, reported by a replay beside the engine's figures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from deals.models import Deal
+from deals.models import Deal, QuoteSnapshot
+from pricing.engine.advisor import Warning
 
 Gate = Callable[[Deal], list[str]]
 FlagCondition = Callable[[list[Deal]], dict[tuple[int, str], str]]
 Panel = Callable[[list[Deal]], dict[int, object]]
+AdvisorCheck = Callable[[list[Deal]], dict[int, list[Warning]]]
+ReplayCheck = Callable[[QuoteSnapshot], list[str]]
 
 submission_gates: dict[str, Gate] = {}
 approval_gates: dict[str, Gate] = {}
 flag_conditions: dict[str, FlagCondition] = {}
 deal_panels: dict[str, Panel] = {}
+advisor_checks: dict[str, AdvisorCheck] = {}
+replay_checks: dict[str, ReplayCheck] = {}
 
 
 def gate_failures(gates: dict[str, Gate], deal: Deal) -> dict[str, list[str]]:

@@ -2,7 +2,8 @@
 what it touched and any error, visible in the admin.
 
 The Celery tasks in `deals.tasks` and the management commands call these functions; the
-work itself lives in `deals.recompute`, `deals.flags` and `deals.notifications`.
+work itself lives in `deals.recompute` and `deals.flags`; what they open is announced through
+`deals.notifications` (the notices app tells the people).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from deals.flags import flags_evaluate, scan_chunk
 from deals.models import Deal, JobRun
-from deals.notifications import manager_digests_send
+from deals.notifications import flags_opened_announce
 from deals.recompute import CHUNK_SIZE, chunks, figures_recompute
 
 RECOMPUTE_CHANGED = "recompute_deals"
@@ -102,8 +103,6 @@ def recompute_recorded(run_id: int, deal_ids: list[int]) -> int:
     transaction, so a cost change ends with margins and flags fresh together (the periodic scan is
     the safety net); then add the chunk to its run, each deal that failed listed with its reason.
     Owners hear of new flags once it commits. Returns how many deals took new figures."""
-    from deals.tasks import notify_new_flags
-
     with transaction.atomic():
         touched = figures_recompute(deal_ids)
         opened, resolved = scan_chunk(deal_ids)
@@ -118,8 +117,7 @@ def recompute_recorded(run_id: int, deal_ids: list[int]) -> int:
         flags_resolved=resolved,
         failed=failed,
     )
-    if opened:
-        transaction.on_commit(lambda: notify_new_flags.delay(flag_ids=opened))
+    flags_opened_announce(opened)
     return touched
 
 
@@ -211,8 +209,6 @@ def full_recompute_chunk(*, run_id: int, deal_ids: list[int]) -> int:
 def flag_scan(*, full: bool = False) -> int:
     """Evaluate the flag conditions of the deals that changed (of every deal when `full`); owners
     hear of their new flags once the scan commits."""
-    from deals.tasks import notify_new_flags
-
     with recorded(FLAG_SCAN) as run:
         scan = flags_evaluate(full=full)
         run_progress(
@@ -221,15 +217,5 @@ def flag_scan(*, full: bool = False) -> int:
             flags_opened=len(scan.opened),
             flags_resolved=scan.resolved,
         )
-    if scan.opened:
-        transaction.on_commit(lambda: notify_new_flags.delay(flag_ids=scan.opened))
+    flags_opened_announce(scan.opened)
     return len(scan.opened)
-
-
-def manager_digest() -> int:
-
-    with recorded(MANAGER_DIGEST) as run:
-        sent = manager_digests_send()
-        # A digest run's progress counts the digests it sent.
-        JobRun.objects.filter(pk=run.pk).update(progress_total=sent, progress_done=sent)
-    return sent

@@ -1,7 +1,9 @@
-"""The managers' pages: their team's flagged deals, filtered and charted, with assign and waive.
+"""The managers' pages: their team's flagged deals, filtered and charted, with assign and waive,
+and the same list as CSV.
 
-Only managers get in (anyone else is refused with 403); a manager sees and acts on their own
-team's flags only, the rest answer 404.
+Managers see and act on their own team's flags only (the rest answer 404). Finance, who sees
+every deal (deals/roles.py), reads every deal's flags on the same page without assign or waive:
+those posts stay managers' only. Anyone else is refused with 403.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from functools import wraps
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
@@ -22,12 +25,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from core import inputs
+from core.csv_export import csv_response
 from core.errors import DomainError
-from core.figures import percent
+from core.figures import percent, plain
 from core.paging import Listing
 from deals.flags import flag_assign, flag_waive, flags_for_manager, is_manager, team_of
 from deals.models import Deal, Flag
-from deals.selectors import search_deals
+from deals.roles import FINANCE, SELLER, in_group
+from deals.selectors import deals_visible_to, search_deals
 
 # The columns the flags sort by (the fields of their ascending order); oldest first by default.
 FLAG_SORTS = {
@@ -54,6 +59,24 @@ STATUS_FILTERS = {
 # Ageing buckets: label, opened at least `low` days ago, less than `high` days ago.
 AGEING = [("Under a day", 0, 1), ("1–7 days", 1, 7), ("7–30 days", 7, 30), ("Over 30 days", 30, None)]
 FIELD_LABELS = {"waive_reason": "Reason", "assigned_to": "Assignee", "flag": "Flag"}
+
+
+def reads_all_flags(user) -> bool:
+    """Finance reads every deal's flags (it sees every deal) but neither assigns nor waives."""
+    return user.is_authenticated and user.is_active and not is_manager(user) and in_group(user, FINANCE)
+
+
+def flag_readers_only(view):
+    """Managers, and Finance read-only; anyone else is refused."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (is_manager(request.user) or reads_all_flags(request.user)):
+            raise PermissionDenied("The flags pages are for managers and Finance.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def manager_required(view):
@@ -83,16 +106,22 @@ def display_name(user) -> str:
 
 
 @require_GET
-@manager_required
+@flag_readers_only
 def flag_list(request):
-    team = list(team_of(request.user))
+    acts = is_manager(request.user)
+    team = list(team_of(request.user) if acts else owners())
     form = FlagFilterForm(request.GET or None, team=team)
     valid = form.is_valid()
     filters = form.cleaned_data if valid else {}
     status = STATUS_FILTERS[filters.get("status") or "open"]
     now = timezone.now()
 
-    scope = flags_for_manager(request.user).filter(status__in=status)
+    flags = (
+        flags_for_manager(request.user)
+        if acts
+        else Flag.objects.filter(deal__in=deals_visible_to(request.user).values("pk"))
+    )
+    scope = flags.filter(status__in=status)
     if filters.get("owner"):
         scope = scope.filter(deal__owner_id=filters["owner"])
     if filters.get("age"):
@@ -110,7 +139,10 @@ def flag_list(request):
         search=search_flags,
         count=figures["listed"],
     )
+    if request.GET.get("format") == "csv" and valid:  # bad filters get the page naming them
+        return flags_csv(listing.page.paginator.object_list, now)
     context = {
+        "acts": acts,
         "form": form,
         "listing": listing,
         "rows": [row(flag, now) for flag in listing.rows],
@@ -123,8 +155,64 @@ def flag_list(request):
         "ageing": [(label, figures[f"bucket{i}"]) for i, (label, _, _) in enumerate(AGEING)],
         "total": listing.page.paginator.count,
         "here": request.get_full_path(),
+        "csv_url": csv_url(request),
     }
     return render(request, "manager/flags.html", context, status=400 if form.is_bound and not valid else 200)
+
+
+def owners() -> QuerySet:
+    """Whose deals Finance may filter the flags by: every active seller."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=SELLER, is_active=True)
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def csv_url(request) -> str:
+    """This list, as filtered, searched and sorted, as CSV (every page)."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params["format"] = "csv"
+    return f"{request.path}?{params.urlencode()}"
+
+
+FLAG_CSV_HEADER = [
+    "Deal", "Customer", "Deal status", "Reason", "Detail", "Flag status", "Owner", "Opened",
+    "Age (days)", "Gross margin", "P10 margin", "Floor", "Net / month", "Currency", "Assigned to",
+    "Waived by", "Waive reason",
+]  # fmt: skip
+
+
+def flags_csv(flags: QuerySet, now):
+    """Every listed flag, in the page's order, in one query: margins as the fractions stored, money
+    to the minor unit of the deal's currency, cells formula-safe."""
+    return csv_response(
+        "flags.csv",
+        FLAG_CSV_HEADER,
+        (
+            [
+                flag.deal.name,
+                flag.deal.customer.name,
+                flag.deal.get_status_display(),
+                flag.get_reason_display(),
+                flag.detail,
+                flag.get_status_display(),
+                display_name(flag.deal.owner) if flag.deal.owner_id else "",
+                flag.opened_at.isoformat(timespec="minutes"),
+                (now - flag.opened_at).days,
+                flag.deal.gross_margin,
+                flag.deal.margin_p10,
+                flag.deal.plan_version.margin_floor,
+                plain(flag.deal.net_monthly, flag.deal.currency),
+                flag.deal.currency,
+                display_name(flag.assigned_to) if flag.assigned_to_id else "",
+                display_name(flag.waived_by) if flag.waived_by_id else "",
+                flag.waive_reason,
+            ]
+            for flag in flags.iterator(chunk_size=2000)
+        ),
+    )
 
 
 def flag_figures(scope: QuerySet, chosen: Q, now) -> dict[str, int]:

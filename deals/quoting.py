@@ -202,8 +202,10 @@ DEAL_TERMS = (
 )
 RISK_CHOICES = ("review_level", "indemnity", "compliance_tier", "confidence_tier")
 _risk_choices = itemgetter(*RISK_CHOICES)
-# (work unit id, monthly quantity, cv) and (work unit id, category, unit cost or None, cv or None)
-VolumeRow = tuple[int, Decimal, Decimal]
+# (work unit id, monthly quantity, cv, unit value, unit value cv) and (work unit id, category,
+# unit cost or None, cv or None)
+VolumeRow = tuple[int, Decimal, Decimal, Decimal, Decimal]
+VOLUME_COLUMNS = ("work_unit_id", "monthly_quantity", "cv", "unit_value", "unit_value_cv")
 CostLineRow = tuple[int, str, Decimal | None, Decimal | None]
 # A deal's columns by name, as `deal_terms` reads them.
 Terms = dict[str, Any]
@@ -314,7 +316,7 @@ class QuoteAssembler:
             plan_currency=pricing.plan_currency,
             components=pricing.components,
             work_units=self.work_units(unit_ids),
-            volumes=tuple(Volume(units[unit_id].code, quantity, cv) for unit_id, quantity, cv in volumes),
+            volumes=tuple(Volume(units[row[0]].code, *row[1:]) for row in volumes),
             cost_lines=tuple(lines),
             seats=terms["seats"],
             discount_pct=terms["discount_pct"],
@@ -350,7 +352,7 @@ def quote_inputs_for(deals: list[Terms]) -> dict[int, QuoteInput | EngineInputEr
     for row in fetched_rows(
         DealVolume.objects.filter(deal_id__in_batch=ids)
         .order_by("work_unit__name", "work_unit_id")
-        .values_list("deal_id", "work_unit_id", "monthly_quantity", "cv")
+        .values_list("deal_id", *VOLUME_COLUMNS)
     ):
         volumes[row[0]].append(row[1:])
     cost_lines: dict[int, list[CostLineRow]] = defaultdict(list)
@@ -398,6 +400,9 @@ def build_quote_input(deal: Deal, assembler: QuoteAssembler) -> QuoteInput:
     version it is set to)."""
     return assembler.quote_input(
         {name: getattr(deal, name) for name in DEAL_TERMS},
-        [(v.work_unit_id, v.monthly_quantity, v.cv) for v in deal.volumes.all()],
+        [
+            (v.work_unit_id, v.monthly_quantity, v.cv, v.unit_value, v.unit_value_cv)
+            for v in deal.volumes.all()
+        ],
         [(c.work_unit_id, c.category, c.unit_cost, c.cv) for c in deal.cost_lines.all()],
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -15,6 +17,8 @@ from pricing.engine import EngineInputError
 from pricing.engine.types import QuoteResult
 
 CHUNK_SIZE = 1000
+# A deal's figures in Deal.QUOTE_FIELDS order: Decimals (or None), then the engine version and error.
+Figures = list[Any]
 FIGURE_FIELDS = [*Deal.QUOTE_FIELDS, "computed_at", "is_stale", "updated_at"]
 
 
@@ -26,7 +30,7 @@ COLUMN_LIMITS = {
 }
 
 
-def unstorable(values: list) -> EngineInputError | None:
+def unstorable(values: Figures) -> EngineInputError | None:
     """The figures too large for their columns, as the error the deal is recorded with instead."""
     errors = {
         name: [f"{value} is beyond what can be stored (less than {COLUMN_LIMITS[name]:,} in size)."]
@@ -36,7 +40,7 @@ def unstorable(values: list) -> EngineInputError | None:
     return EngineInputError(errors) if errors else None
 
 
-def figure_values(result: QuoteResult | None, error: EngineInputError | None) -> list:
+def figure_values(result: QuoteResult | None, error: EngineInputError | None) -> Figures:
     """The engine's figures (or the reason there are none) in Deal.QUOTE_FIELDS order; figures a
     column cannot hold are no figures, and the deal records why."""
     values = engine_values(result, error)
@@ -44,7 +48,7 @@ def figure_values(result: QuoteResult | None, error: EngineInputError | None) ->
     return engine_values(None, too_large) if too_large else values
 
 
-def engine_values(result: QuoteResult | None, error: EngineInputError | None) -> list:
+def engine_values(result: QuoteResult | None, error: EngineInputError | None) -> Figures:
     sim = result.simulation if result else None
     return [
         result.list_monthly if result else None,
@@ -65,13 +69,15 @@ def engine_values(result: QuoteResult | None, error: EngineInputError | None) ->
     ]
 
 
-def computed_marks(now) -> dict:
+def computed_marks(now: datetime) -> dict[str, Any]:
     """What every deal given new figures at `now` also gets; updated_at moves on because new
     figures are a change the flag scan judges."""
     return {"computed_at": now, "is_stale": False, "updated_at": now}
 
 
-def apply_result(deal: Deal, result: QuoteResult | None, error: EngineInputError | None, now) -> None:
+def apply_result(
+    deal: Deal, result: QuoteResult | None, error: EngineInputError | None, now: datetime
+) -> None:
     """Copy the engine's figures (or the reason there are none) onto the deal."""
     for name, value in zip(Deal.QUOTE_FIELDS, figure_values(result, error), strict=True):
         setattr(deal, name, value)
@@ -85,12 +91,15 @@ def figures_recompute(deal_ids: Iterable[int]) -> int:
     generations = {terms["id"]: terms["stale_generation"] for terms in deals}
     rows = []
     for deal_id, outcome in quote_results(quote_inputs_for(deals), detail=False).items():
-        error = outcome if isinstance(outcome, EngineInputError) else None
-        rows.append((figure_values(None if error else outcome, error), deal_id, generations[deal_id]))
+        if isinstance(outcome, EngineInputError):
+            values = figure_values(None, outcome)
+        else:
+            values = figure_values(outcome, None)
+        rows.append((values, deal_id, generations[deal_id]))
     return write_figures(rows, timezone.now())
 
 
-def write_figures(rows: list[tuple[list, int, int]], now) -> int:
+def write_figures(rows: list[tuple[Figures, int, int]], now: datetime) -> int:
     """Store figures computed at `now`, each row (values in Deal.QUOTE_FIELDS order, deal id, the stale
     generation they were computed from), in one statement; returns how many deals took them.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from deals.extensions import replay_checks
 from deals.models import QuoteSnapshot
 from pricing.engine import compute_quote, quote_hash, quote_input_from_primitive, to_primitive
 
@@ -35,4 +36,6 @@ def replay_snapshot(snapshot: QuoteSnapshot) -> Replay:
     result = compute_quote(quote)
     differences: list[str] = []
     _diff(snapshot.result, to_primitive(result), "", differences)
+    for check in replay_checks.values():  # what the snapshot's input names beyond the engine's
+        differences += check(snapshot)
     return Replay(snapshot, differences, quote_hash(quote, result) == snapshot.hash)

@@ -27,9 +27,18 @@ from deals.quoting import (
     work_unit_spec,
 )
 from deals.services import PRICE_FIELDS
+from pricing.engine.money import money
 from pricing.engine.types import CostCategory, CostLine, QuoteInput
 from pricing.engine.types import Volume as EngineVolume
-from pricing.models import PlanVersion, PriceComponent, PriceTier, PricingPlan, WorkUnit, minor_units
+from pricing.models import (
+    PlanVersion,
+    PriceComponent,
+    PriceTier,
+    PricingPlan,
+    WorkUnit,
+    minor_unit_errors,
+    minor_units,
+)
 from pricing.models import RiskAdjustment as RiskAdjustmentRow
 
 
@@ -175,7 +184,11 @@ def plan_version_queryset():
     )
 
 
-VOLUME_CV = DealVolume._meta.get_field("cv").default
+# What a volume row left out takes; its work then carries no value (only a share-of-value price
+# needs one).
+VOLUME_DEFAULTS = {
+    name: DealVolume._meta.get_field(name).default for name in ("cv", "unit_value", "unit_value_cv")
+}
 
 
 class RowSerializer(api.ModelSerializer):
@@ -194,8 +207,19 @@ class DealVolumeSerializer(RowSerializer):
 
     class Meta:
         model = DealVolume
-        fields = ["work_unit", "monthly_quantity", "cv"]
-        extra_kwargs = {"cv": {"default": VOLUME_CV}}
+        fields = ["work_unit", "monthly_quantity", "cv", "unit_value", "unit_value_cv"]
+        extra_kwargs = {
+            "cv": {"default": VOLUME_DEFAULTS["cv"]},
+            "unit_value": {
+                "default": VOLUME_DEFAULTS["unit_value"],
+                "help_text": "What one unit of work is worth to the customer (a recovered invoice's amount), "
+                "in the deal's currency: the base of a share-of-value price.",
+            },
+            "unit_value_cv": {
+                "default": VOLUME_DEFAULTS["unit_value_cv"],
+                "help_text": "Coefficient of variation of that value.",
+            },
+        }
 
 
 class DealCostLineSerializer(RowSerializer):
@@ -222,9 +246,14 @@ def refuse_repeats(rows: list[dict], key, message: str) -> list[dict]:
     return rows
 
 
-def volume_map(rows: list[dict]) -> dict[WorkUnit, tuple[Decimal, Decimal]]:
+def volume_figures(row: dict) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     # A partial update skips defaults, nested ones included.
-    return {row["work_unit"]: (row["monthly_quantity"], row.get("cv", VOLUME_CV)) for row in rows}
+    cv, value, value_cv = (row.get(name, default) for name, default in VOLUME_DEFAULTS.items())
+    return row["monthly_quantity"], cv, value, value_cv
+
+
+def volume_map(rows: list[dict]) -> dict[WorkUnit, tuple[Decimal, Decimal, Decimal, Decimal]]:
+    return {row["work_unit"]: volume_figures(row) for row in rows}
 
 
 def deal_queryset(queryset):
@@ -233,6 +262,33 @@ def deal_queryset(queryset):
         Prefetch("volumes", queryset=DealVolume.objects.select_related("work_unit")),
         Prefetch("cost_lines", queryset=DealCostLine.objects.select_related("work_unit")),
     )
+
+
+class DealMoneyField(serializers.DecimalField):
+    """A money column of a deal, written to the minor unit of the deal's currency: whole yen,
+    cents, three-decimal dinars (the columns hold three decimals for every currency)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "max_digits": None, "decimal_places": None, "read_only": True})
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        return None if value is None else money(value, minor_units(instance.currency))
+
+
+DEAL_MONEY_FIELDS = frozenset(
+    {
+        "fixed_monthly_cost",
+        "list_monthly",
+        "discount_amount",
+        "net_monthly",
+        "monthly_cost",
+        "bill_p10",
+        "bill_p50",
+        "bill_p90",
+        "total_contract_value",
+    }
+)
 
 
 class DealSerializer(api.ModelSerializer):
@@ -277,6 +333,12 @@ class DealSerializer(api.ModelSerializer):
             "submitted_at",
         ]
         read_only_fields = fields
+
+    def build_field(self, field_name, info, model_class, nested_depth):
+        if field_name in DEAL_MONEY_FIELDS:
+            null = Deal._meta.get_field(field_name).null
+            return DealMoneyField, {"allow_null": null} if null else {}
+        return super().build_field(field_name, info, model_class, nested_depth)
 
 
 class PricedFieldsSerializer(api.ModelSerializer):
@@ -350,6 +412,9 @@ class QuotePreviewSerializer(DealWriteSerializer):
         version = data["plan_version"]
         data.setdefault("currency", version.plan.currency)
         deal = Deal(**data)  # unsaved: the model's defaults fill what the request left out
+        finer = minor_unit_errors(version.plan.currency, {"fixed_monthly_cost": deal.fixed_monthly_cost})
+        if finer:
+            raise serializers.ValidationError(finer)
         components = list(version.components.all())
         if cost_lines is None:
             priced = sorted({c.work_unit for c in components if c.work_unit_id}, key=lambda u: u.code)
@@ -362,7 +427,7 @@ class QuotePreviewSerializer(DealWriteSerializer):
             plan_currency=version.plan.currency,
             components=tuple(component_from_row(c) for c in components),
             work_units=tuple(work_unit_spec(u) for u in sorted(units, key=lambda u: u.code)),
-            volumes=tuple(EngineVolume(v["work_unit"].code, v["monthly_quantity"], v["cv"]) for v in volumes),
+            volumes=tuple(EngineVolume(v["work_unit"].code, *volume_figures(v)) for v in volumes),
             cost_lines=tuple(self.engine_cost_lines(cost_lines, catalog, version.plan.currency)),
             seats=deal.seats,
             discount_pct=deal.discount_pct,

@@ -16,11 +16,17 @@ from deals.lifecycle import CLOSED_STATES, JUDGED_STATES, can_act_as_owner, retu
 from deals.models import Customer, Deal, DealCostLine, DealVolume
 from deals.recompute import chunks
 from deals.selectors import customers_visible_to
-from pricing.engine.types import CostCategory
-from pricing.models import PlanVersion, WorkUnit
+from pricing.engine.types import VALUE_CHARGES, CostCategory
+from pricing.models import PlanVersion, WorkUnit, minor_unit_errors
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+# A volume as the services take it: (monthly quantity, cv), optionally followed by the value one
+# unit of work carries and that value's cv (share-of-value prices); left out, they are 0.
+VolumeFigures = (
+    tuple[Decimal, Decimal] | tuple[Decimal, Decimal, Decimal] | tuple[Decimal, Decimal, Decimal, Decimal]
+)
 
 # Fields whose change alters the quote: an edit bumps the revision and recomputes the figures.
 PRICE_FIELDS = frozenset(
@@ -71,6 +77,13 @@ def customer_save(*, actor: User | None, customer: Customer) -> Customer:
     return customer
 
 
+def refuse_finer_than_currency(deal: Deal) -> None:
+    """The deal's own amounts are amounts of its currency: no yen with cents, no dinars past fils."""
+    errors = minor_unit_errors(deal.currency, {"fixed_monthly_cost": deal.fixed_monthly_cost})
+    if errors:
+        raise DomainError(errors)
+
+
 def refuse_hidden_customer(actor: User | None, customer_id: int | None) -> None:
     """A seller deals only with the customers they may see (their own deals', or new ones)."""
     if actor is not None and (
@@ -87,7 +100,7 @@ def deal_create(
     plan_version: PlanVersion,
     owner: User | None = None,
     actor: User | None = None,
-    volumes: dict[WorkUnit, tuple[Decimal, Decimal]] | None = None,
+    volumes: dict[WorkUnit, VolumeFigures] | None = None,
     cost_lines: list[dict[str, Any]] | None = None,
     **fields: Any,
 ) -> Deal:
@@ -114,7 +127,7 @@ def deal_save_new(
     *,
     deal: Deal,
     actor: User | None,
-    volumes: dict[WorkUnit, tuple[Decimal, Decimal]] | None = None,
+    volumes: dict[WorkUnit, VolumeFigures] | None = None,
     cost_lines_from_catalog: bool = True,
 ) -> Deal:
     """Validate and store a new deal built by a form; audited, figures queued for compute."""
@@ -122,6 +135,7 @@ def deal_save_new(
         raise DomainError({"plan_version": "Deals are quoted on a published plan version."})
     refuse_hidden_customer(actor, deal.customer_id)
     deal.full_clean()
+    refuse_finer_than_currency(deal)
     deal.save()
     if volumes:
         deal_volumes_set(deal=deal, volumes=volumes)
@@ -161,18 +175,53 @@ def deal_delete(*, deal_id: int, actor: User) -> None:
     deal.delete()
 
 
-def deal_volumes_set(*, deal: Deal, volumes: dict[WorkUnit, tuple[Decimal, Decimal]]) -> None:
-    rows = [
-        DealVolume(deal=deal, work_unit=unit, monthly_quantity=q, cv=cv) for unit, (q, cv) in volumes.items()
-    ]
+def volume_row(deal: Deal, unit: WorkUnit, figures: VolumeFigures) -> DealVolume:
+    """A volume row from (quantity, cv[, unit value[, its cv]]); what is left out takes the default."""
+    quantity, cv, *value = figures
+    row = DealVolume(deal=deal, work_unit=unit, monthly_quantity=quantity, cv=cv)
+    if value:
+        row.unit_value = value[0]
+    if len(value) > 1:
+        row.unit_value_cv = value[1]
+    return row
+
+
+def valued_work_unit_ids(plan_version: PlanVersion) -> set[int]:
+    """The work units the version prices as a share of their value."""
+    return set(
+        plan_version.components.filter(charge_model__in=sorted(VALUE_CHARGES)).values_list(
+            "work_unit_id", flat=True
+        )
+    )
+
+
+def deal_volumes_set(*, deal: Deal, volumes: dict[WorkUnit, VolumeFigures]) -> None:
+    """Replace the deal's volumes; a volume of work priced as a share of its value needs that value.
+    Refusals name the row by its work unit: `volumes[<code>].<field>`."""
+    rows = [volume_row(deal, unit, figures) for unit, figures in volumes.items()]
+    valued = valued_work_unit_ids(deal.plan_version) if rows else set()
+    errors: dict[str, list[str]] = {}
     for row in rows:
-        row.full_clean(exclude=["deal"])
+        field = f"volumes[{row.work_unit.code}]"
+        try:
+            row.full_clean(exclude=["deal"], validate_unique=False)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors.setdefault(f"{field}.{name}", []).extend(messages)
+            continue
+        if row.work_unit_id in valued and row.monthly_quantity > 0 and row.unit_value == 0:
+            errors[f"{field}.unit_value"] = [
+                f"The plan prices {row.work_unit.value_unit} as a share of its value: give the value "
+                "one unit of work carries."
+            ]
+    if errors:
+        raise DomainError(errors)
     DealVolume.objects.filter(deal=deal).exclude(work_unit__in=list(volumes)).delete()
     DealVolume.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["deal", "work_unit"],
-        update_fields=["monthly_quantity", "cv"],
+        update_fields=["monthly_quantity", "cv", "unit_value", "unit_value_cv"],
     )
 
 
@@ -240,7 +289,7 @@ def deal_update(
     deal_id: int,
     actor: User,
     fields: dict[str, Any] | None = None,
-    volumes: dict[WorkUnit, tuple[Decimal, Decimal]] | None = None,
+    volumes: dict[WorkUnit, VolumeFigures] | None = None,
     cost_lines: list[dict[str, Any]] | None = None,
 ) -> Deal:
     """Edit a deal as its owner; the lifecycle consequences follow from what changed."""
@@ -272,6 +321,7 @@ def deal_update(
         deal.full_clean()
     except ValidationError as error:
         raise DomainError.from_validation(error) from None
+    refuse_finer_than_currency(deal)
     deal.save()
     # The stored values, as every path reads them back (a form's 7.50 is stored as 7.5000).
     deal.refresh_from_db(fields=sorted(DEAL_FIELDS))

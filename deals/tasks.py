@@ -6,12 +6,10 @@ backoff on transient errors, enqueued with `transaction.on_commit` by the caller
 
 from __future__ import annotations
 
-from smtplib import SMTPException
-
 from celery import Task, shared_task
 from django.db import IntegrityError, InterfaceError, OperationalError
 
-from deals import jobs, notifications
+from deals import jobs, whatif
 
 TRANSIENT = (ConnectionError, TimeoutError, OperationalError, InterfaceError)
 RETRY = {
@@ -46,18 +44,14 @@ def recompute_chunk(*, run_id: int, deal_ids: list[int]) -> int:
     return jobs.full_recompute_chunk(run_id=run_id, deal_ids=deal_ids)
 
 
-# Two scans at once may both open the same flag; the loser retries and finds it open.
+# On PostgreSQL two scans opening the same flag no longer collide (the INSERT leaves a flag another
+# scan opened to it); elsewhere flags open with bulk_create, and a scan that meets the one-live-flag
+# constraint retries and finds the flag open.
 @shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, IntegrityError)})
 def evaluate_flags(*, full: bool = False) -> int:
     return jobs.flag_scan(full=full)
 
 
-@shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, SMTPException)})
-def notify_new_flags(*, flag_ids: list[int]) -> int:
-    """Owners hear of the flags just opened; managers of the waivers among them that reopened."""
-    return notifications.new_flags_notify(flag_ids) + notifications.reopened_waivers_notify(flag_ids)
-
-
-@shared_task(**{**RETRY, "autoretry_for": (*TRANSIENT, SMTPException)})
-def send_manager_digests() -> int:
-    return jobs.manager_digest()
+@shared_task(**RETRY)
+def whatif_scan(*, run_id: int, costs: list[list], description: str) -> int:
+    return whatif.whatif_scan_run(run_id, whatif.Proposal.from_rows(costs, description))

@@ -17,10 +17,11 @@ from deals import approvals, lifecycle, roles
 from deals.models import ApprovalStep, Customer, Deal
 from deals.services import deal_cost_lines_set, deal_create
 from demo.catalog import RISK_OPTIONS
-from demo.evidence import accept_demo_evidence, submit_demo_evidence
+from demo.evidence import accept_demo_evidence, load_drawn_performed_work, submit_demo_evidence
 from pricing import services as pricing_services
 from pricing.engine.types import CostCategory
-from pricing.models import PlanVersion, PriceComponent, PricingPlan, RiskAdjustment, WorkUnit
+from pricing.models import CostComponent, PlanVersion, PriceComponent, PricingPlan, RiskAdjustment, WorkUnit
+from proofs.calibration import calibration_create, record_outputs
 from proofs.ingestion import ingest_performed_work
 
 ROLLBACK = (
@@ -67,9 +68,9 @@ PLANS = [
 ]
 
 
-def _publish_plans(units: dict[str, WorkUnit]) -> dict[str, PlanVersion]:
+def _publish_plans(units: dict[str, WorkUnit], plans: list | None = None) -> dict[str, PlanVersion]:
     versions = {}
-    for code, name, floor, components in PLANS:
+    for code, name, floor, components in PLANS if plans is None else plans:
         plan = PricingPlan.objects.create(code=code, name=name, currency="USD")
         version = pricing_services.plan_version_create_draft(actor=None, plan=plan)
         version.margin_floor = floor
@@ -168,6 +169,95 @@ def _performed_work(deal: Deal, unit: WorkUnit, quoted: D) -> None:
     ingest_performed_work(key=f"advisor-demo-renewal-{deal.pk}", records=records, actor=None)
 
 
+# Calibration: two won deals translating documents, each with 18 months of performed work drawn
+# from the same known spreads. One was entered with those spreads, the other with half of them:
+# the backtest shows the second's band too narrow and the advisor warns of it; a calibration
+# record fitted from both offers the spreads to new deals.
+TRANSLATION = {
+    "code": "translated-document",
+    "name": "Translated document",
+    "value_unit": "translated document",
+    "cost_unit": "token",
+    "acceptance_criterion": "Delivered and not sent back for correction within 5 days.",
+    "metering_source": "Document delivery and correction events",
+    "attribution_defensible": True,
+    "attribution_rationale": "Each document is translated end to end by the agent; corrections are logged.",
+}
+TRANSLATION_COSTS = {"infra": D("0.15"), "human_review": D("1.20"), "support": D("0.25")}
+TRANSLATION_PLAN = [
+    (
+        "translation-per-document",
+        "Translation per document (usage)",
+        D("0.55"),
+        [("documents", "Translated documents", "per_unit", "translated-document", {"amount": D("8.00")})],
+    )
+]
+TRUE_VOLUME_CV, TRUE_COST_CV = D("0.35"), D("0.30")
+CALIBRATION_MONTHS = 18
+CALIBRATION_SEED = 10  # 14 of 18 months inside the calibrated band, 6 inside the narrow one
+
+
+def _translation_unit() -> WorkUnit:
+    unit = WorkUnit.objects.create(**TRANSLATION)
+    CostComponent.objects.create(
+        work_unit=unit,
+        category=CostCategory.MODEL.value,
+        model_name="gpt-small",
+        input_tokens_per_unit=D("30000"),
+        output_tokens_per_unit=D("30000"),
+        cv=TRUE_COST_CV,
+    )
+    for category, cost in TRANSLATION_COSTS.items():
+        CostComponent.objects.create(
+            work_unit=unit, category=category, expected_unit_cost=cost, cv=TRUE_COST_CV
+        )
+    return unit
+
+
+def load_calibration_demo(users: dict[str, object], customers: dict[str, Customer]) -> dict[str, Deal]:
+    """The calibrated and the over-confident deal, won, with their months of work; the
+    calibration record fitted from them; and a deal submitted on the record's spreads."""
+    unit = _translation_unit()
+    plan = _publish_plans({unit.code: unit}, TRANSLATION_PLAN)["translation-per-document"]
+    deals = {}
+    for key, customer, owner, factor in (
+        ("calibrated", "Adventure Works Legal", users["seller"], D("1")),
+        ("over_confident", "Woodgrove Utilities", users["seller2"], D("0.5")),
+    ):
+        deal = _deal(customers[customer], plan, owner, {unit: ("2000", str(TRUE_VOLUME_CV * factor))})
+        deal_cost_lines_set(
+            deal=deal,
+            lines=[
+                {"work_unit": unit, "category": category.value, "cv": TRUE_COST_CV * factor}
+                for category in CostCategory
+            ],
+        )
+        deals[key] = _win(deal, users)
+    load_drawn_performed_work(
+        deals.values(),
+        months=CALIBRATION_MONTHS,
+        volume_cv=TRUE_VOLUME_CV,
+        cost_cv=TRUE_COST_CV,
+        seed=CALIBRATION_SEED,
+    )
+    record = calibration_create(actor=None)
+    # A new deal priced on the record's spreads, submitted: its snapshot names the record.
+    fit = record_outputs(record)[unit.pk]
+    priced = _deal(
+        customers["Fabrikam Insurance"], plan, users["seller"], {unit: ("1500", str(fit.volume_cv.value))}
+    )
+    deal_cost_lines_set(
+        deal=priced,
+        lines=[
+            {"work_unit": unit, "category": category, "cv": found.value}
+            for category, found in fit.cost_cv.items()
+        ],
+    )
+    submit_demo_evidence(priced, priced.owner)
+    deals["calibrated_defaults"] = lifecycle.submit(deal_id=priced.pk, actor=priced.owner)
+    return deals
+
+
 @transaction.atomic
 def load_advisor_demo(users: dict[str, object]) -> dict[str, Deal]:
     """The advisor's demo deals, by what each shows."""
@@ -217,4 +307,4 @@ def load_advisor_demo(users: dict[str, object]) -> dict[str, Deal]:
     )
     deals["renewal"] = _win(renewal, users)
     _performed_work(renewal, ticket, D("14000"))
-    return deals
+    return deals | load_calibration_demo(users, customers)

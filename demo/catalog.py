@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 
 from deals import roles
 from deals.models import Team
+from deals.services import deal_create
 from pricing import services as pricing_services
 from pricing.models import (
     CostComponent,
@@ -96,6 +97,25 @@ WORK_UNITS = [
             "infra": D("0.02"),
             "human_review": D("0.05"),
             "support": D("0.03"),
+        },
+    },
+    {
+        # Revenue recovered from overdue invoices, priced as a share of each invoice's amount.
+        "code": "recovered-revenue",
+        "name": "Recovered revenue",
+        "value_unit": "recovered invoice",
+        "cost_unit": "token",
+        "acceptance_criterion": "An invoice overdue 90 days or more is paid within 60 days of the "
+        "agent's outreach.",
+        "metering_source": "Accounts-receivable payment events matched to the agent's outreach",
+        "attribution_defensible": True,
+        "attribution_rationale": "Only invoices with no other collection activity are counted; each "
+        "payment is matched to the outreach that preceded it.",
+        "costs": {
+            "model": ("gpt-large", 9000, 1500),
+            "infra": D("0.06"),
+            "human_review": D("1.20"),
+            "support": D("0.40"),
         },
     },
 ]
@@ -210,7 +230,30 @@ PLANS = [
             ),
         ],
     },
+    {
+        "code": "revenue-recovery",
+        "name": "Revenue recovery (share of value)",
+        "floor": D("0.60"),
+        "components": [
+            ("platform", "Platform fee", "flat", None, {"amount": D("1000")}),
+            (
+                "recovered",
+                "Share of recovered revenue",
+                "percentage",
+                "recovered-revenue",
+                {
+                    "percentage": D("0.08"),
+                    "amount": D("0.50"),
+                    "min_per_transaction": D("5"),
+                    "max_per_transaction": D("250"),
+                },
+            ),
+        ],
+    },
 ]
+
+# The demo's recovery deal: overdue invoices a month, the average amount one recovers, and its spread.
+RECOVERY_VOLUME = (D("900"), D("0.3"), D("1850"), D("0.6"))
 
 RISK_OPTIONS = [
     ("review_level", "full", {"human_review_cost_multiplier": D("2.5")}),
@@ -323,6 +366,21 @@ def create_catalog() -> tuple[dict[str, WorkUnit], dict[str, PlanVersion]]:
             RiskAdjustment.objects.create(version=version, kind=kind, option=option, **effect)
         versions[spec["code"]] = pricing_services.plan_version_publish(actor=None, version=version)
     return units, versions
+
+
+def create_recovery_deal(customer, owner, units: dict[str, WorkUnit], versions: dict[str, PlanVersion]):
+    """A draft priced as a share of the revenue it recovers: the deal carries the value of one
+    recovered invoice, which the share is charged on."""
+    version = versions["revenue-recovery"]
+    return deal_create(
+        customer=customer,
+        name=f"{customer.name} · {version.plan.name}",
+        plan_version=version,
+        owner=owner,
+        volumes={units["recovered-revenue"]: RECOVERY_VOLUME},
+        term_months=24,
+        rollback_path="Overdue invoices go back to the customer's collections team within one business day.",
+    )
 
 
 def print_logins(write) -> None:

@@ -18,7 +18,7 @@ from deals.models import ApprovalStep, Customer, Deal, DealCostLine, Flag
 from deals.recompute import figures_recompute
 from deals.services import deal_create
 from demo.advisor import load_advisor_demo
-from demo.catalog import CUSTOMERS, create_catalog, create_users
+from demo.catalog import CUSTOMERS, create_catalog, create_recovery_deal, create_users
 from demo.evidence import accept_demo_evidence, load_demo_performed_work, submit_demo_evidence
 from proofs.models import ProofArtifact
 from proofs.services import artifact_review
@@ -135,6 +135,7 @@ def load_demo(seed: int = 7) -> dict[str, dict]:
                 unit_cost=D("0"), note="Runs on the customer's cloud"
             )
         deals.append(deal)
+    deals.append(create_recovery_deal(customers[6], sellers[0], units, versions))
     figures_recompute([d.pk for d in deals])
     progress_demo_deals(users, deals)
     return {"users": users, "advisor_deals": load_advisor_demo(users)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -14,7 +15,7 @@ from django.utils import timezone
 from deals.models import Deal
 from pricing.engine.costs import effective_unit_cost
 from pricing.engine.risk import applicable
-from pricing.engine.types import ChargeModel, CostCategory
+from pricing.engine.types import ChargeModel, CostCategory, QuoteInput, Volume
 from proofs import services
 from proofs.ingestion import IngestResult, ingest_performed_work
 from proofs.models import ArtifactKind, MetricUnit, ProofArtifact
@@ -28,6 +29,7 @@ DEFAULT_METRIC = {
     MetricUnit.COUNT: D("1200"),
     MetricUnit.MINUTES: D("14"),
     MetricUnit.HOURS: D("3"),
+    MetricUnit.VALUE: D("640"),
 }
 NOTES = {
     "acceptance-criterion-confirmed": "Walked through the acceptance criterion with {customer}'s operations "
@@ -155,16 +157,10 @@ def load_demo_performed_work(
     periods = [_month_start(n) for n in range(months, 0, -1)]
     records = []
     for deal_id, (quote, _result) in sorted(quotes.items()):
-        risk = applicable(quote.risk_adjustments, quote.risk_selection)
         success = {
             c.work_unit: c.success_rate for c in quote.components if c.charge_model is ChargeModel.OUTCOME
         }
-        for volume in sorted(quote.volumes, key=lambda v: v.work_unit):
-            unit_costs = {
-                line.category.value: effective_unit_cost(line, risk)
-                for line in quote.cost_lines
-                if line.work_unit == volume.work_unit
-            }
+        for volume, unit_costs in _quoted_unit_costs(quote):
             for step, period in enumerate(periods):
                 ramp = min(D("1"), D("0.55") + D("0.1") * step + _jitter(rng, "0.05"))
                 quantity = (volume.monthly_quantity * ramp).quantize(D("1"))
@@ -183,6 +179,59 @@ def load_demo_performed_work(
                 records.append(record)
     deals_hash = hashlib.sha256(",".join(map(str, sorted(quotes))).encode()).hexdigest()[:32]
     return ingest_performed_work(key=f"demo-performed-work-{deals_hash}", records=records, actor=None)
+
+
+def _quoted_unit_costs(quote: QuoteInput) -> list[tuple[Volume, dict[str, D]]]:
+    """Each quoted volume with its unit cost per category, as the quote's risk choices make it."""
+    risk = applicable(quote.risk_adjustments, quote.risk_selection)
+    return [
+        (
+            volume,
+            {
+                line.category.value: effective_unit_cost(line, risk)
+                for line in quote.cost_lines
+                if line.work_unit == volume.work_unit
+            },
+        )
+        for volume in sorted(quote.volumes, key=lambda v: v.work_unit)
+    ]
+
+
+def _lognormal(rng: random.Random, cv: D) -> D:
+    """A factor of mean 1 and coefficient of variation `cv`, as the simulation draws them."""
+    sigma = math.sqrt(math.log1p(float(cv) ** 2))
+    return D(repr(rng.lognormvariate(-sigma * sigma / 2, sigma)))
+
+
+def load_drawn_performed_work(
+    deals: Iterable[Deal], *, months: int, volume_cv: D, cost_cv: D, seed: int
+) -> IngestResult | None:
+    """`months` months of performed work for each won deal, drawn from known spreads around its
+    frozen quote: each month's volume with `volume_cv`, each cost category's unit cost with
+    `cost_cv`. Whatever the deals were entered with, this is how the work turned out."""
+    quotes = latest_quotes(d.pk for d in deals if d.status == Deal.Status.WON)
+    rng = random.Random(seed)
+    records = []
+    for deal_id, (quote, _result) in sorted(quotes.items()):
+        for volume, unit_costs in _quoted_unit_costs(quote):
+            for months_ago in range(months, 0, -1):
+                quantity = (volume.monthly_quantity * _lognormal(rng, volume_cv)).quantize(D("1"))
+                record = {
+                    "deal": deal_id,
+                    "work_unit": volume.work_unit,
+                    "period": f"{_month_start(months_ago):%Y-%m}",
+                    "quantity": str(quantity),
+                    "accepted": str((quantity * (D("0.92") + _jitter(rng, "0.02"))).quantize(D("1"))),
+                    "overridden": str((quantity * D("0.05")).quantize(D("1"))),
+                }
+                for category in CostCategory:
+                    unit_cost = unit_costs.get(category.value, D("0")) * _lognormal(rng, cost_cv)
+                    record[f"cost_{category.value}"] = str((quantity * unit_cost).quantize(D("0.01")))
+                records.append(record)
+    if not records:
+        return None
+    key = hashlib.sha256(",".join(map(str, sorted(quotes))).encode()).hexdigest()[:32]
+    return ingest_performed_work(key=f"demo-drawn-work-{key}", records=records, actor=None)
 
 
 def _jitter(rng: random.Random, spread: str) -> D:

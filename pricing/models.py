@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -37,6 +38,26 @@ def iso_currency(value: str) -> None:
 def minor_units(currency: str) -> int:
     """The decimals of the currency's minor unit: 0 for JPY, 2 for USD, 3 for BHD."""
     return int(get_currency_precision(currency))
+
+
+def minor_unit_error(value: Decimal | None, currency: str) -> str | None:
+    """Why `value` is not an amount of `currency` (finer than its minor unit), or None."""
+    if value is None or not value.is_finite() or not currency:
+        return None
+    places = minor_units(currency)
+    exponent = value.normalize().as_tuple().exponent
+    if not isinstance(exponent, int) or -exponent <= places:
+        return None
+    given = format(value.normalize(), "f")
+    if places == 0:
+        return f"{currency} has no minor unit: give a whole amount (got {given})."
+    return f"{currency} amounts have at most {places} decimals (got {given})."
+
+
+def minor_unit_errors(currency: str, values: Mapping[str, Decimal | None]) -> dict[str, str]:
+    """The amounts among `values` (by field) finer than `currency`'s minor unit, each with why."""
+    found = {name: minor_unit_error(value, currency) for name, value in values.items()}
+    return {name: message for name, message in found.items() if message}
 
 
 def currency_field(**kwargs: Any) -> models.CharField[Any, Any]:
@@ -93,8 +114,10 @@ def money_field(*, null: Literal[True], **kwargs: Any) -> NullableDecimalColumn:
 @overload
 def money_field(*, null: Literal[False] = ..., **kwargs: Any) -> DecimalColumn: ...
 def money_field(**kwargs: Any) -> models.DecimalField[Any, Any]:
+    """An amount in a plan's or deal's currency: three decimals hold every minor unit (BHD's
+    fils; whole yen and cents alike), twelve digits before the point as before."""
     kwargs.setdefault("validators", [non_negative, MaxValueValidator(MONEY_LIMIT)])
-    return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+    return models.DecimalField(max_digits=15, decimal_places=3, **kwargs)
 
 
 @overload
@@ -352,6 +375,31 @@ class FrozenWithVersion(models.Model):
             raise PublishedVersionError("A published plan version cannot be edited; publish a new version.")
 
 
+# A component's `amount` is charged as it is (once a month, per seat, per package, as a
+# commitment) for these: an amount of the plan's currency, to its minor unit. A price per unit of
+# work or per result keeps six places, as a fraction of a cent (or of a yen) per task is common.
+WHOLE_AMOUNT_CHARGES = frozenset(
+    {
+        ChargeModel.FLAT,
+        ChargeModel.PER_SEAT,
+        ChargeModel.PACKAGE,
+        ChargeModel.MINIMUM_COMMITMENT,
+        ChargeModel.TERM_COMMITMENT,
+    }
+)
+MONEY_COLUMNS = ("cap_per_period", "free_amount", "min_per_transaction", "max_per_transaction")
+
+
+def plan_currency(row: models.Model, path: tuple[str, ...] = ("version",)) -> str:
+    """The currency of the plan a catalog row belongs to ("" while it has none yet)."""
+    node: Any = row
+    for name in path:
+        if getattr(node, f"{name}_id", None) is None:
+            return ""
+        node = getattr(node, name)
+    return str(node.plan.currency) if node.plan_id else ""
+
+
 class PriceComponent(FrozenWithVersion):
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="components")
     code = models.SlugField()
@@ -446,6 +494,11 @@ class PriceComponent(FrozenWithVersion):
         low, high = self.min_per_transaction, self.max_per_transaction
         if low is not None and high is not None and high < low:
             errors["max_per_transaction"] = f"Must not be below the minimum ({low})."
+        amounts = {name: getattr(self, name) for name in MONEY_COLUMNS}
+        if self.charge_model in WHOLE_AMOUNT_CHARGES:
+            amounts["amount"] = self.amount
+        for name, message in minor_unit_errors(plan_currency(self), amounts).items():
+            errors.setdefault(name, message)
         if errors:
             raise ValidationError(errors)
 
@@ -466,6 +519,11 @@ class PriceTier(FrozenWithVersion):
         return f"{self.lower}–{self.upper or '∞'} @ {self.unit_price}"
 
     version_path = ("component", "version")
+
+    def clean(self):
+        errors = minor_unit_errors(plan_currency(self, self.version_path), {"flat_fee": self.flat_fee})
+        if errors:
+            raise ValidationError(errors)
 
 
 class RiskAdjustment(FrozenWithVersion):
@@ -489,6 +547,11 @@ class RiskAdjustment(FrozenWithVersion):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.option}"
+
+    def clean(self):
+        errors = minor_unit_errors(plan_currency(self), {"fee": self.fee})
+        if errors:
+            raise ValidationError(errors)
 
 
 class AdvisorThresholds(models.Model):

@@ -18,7 +18,15 @@ from core.errors import DomainError
 from pricing.engine import EngineInputError
 from pricing.engine.charges import validate_tiers
 from pricing.engine.types import TIERED_CHARGES, CostCategory, Tier
-from pricing.models import CostComponent, FxRate, ModelRate, PlanVersion, PricingPlan
+from pricing.models import (
+    CostComponent,
+    FxRate,
+    ModelRate,
+    PlanVersion,
+    PricingPlan,
+    minor_unit_error,
+    minor_unit_errors,
+)
 from pricing.signals import send_catalog_changed
 
 if TYPE_CHECKING:
@@ -37,6 +45,9 @@ def plan_version_check(version: PlanVersion) -> None:
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 errors.setdefault(f"{component.code}.{field}", []).extend(messages)
+        fees = {f"tiers[{i}].flat_fee": t.flat_fee for i, t in enumerate(component.tiers.all())}
+        for field, message in minor_unit_errors(version.plan.currency, fees).items():
+            errors.setdefault(f"{component.code}.{field}", []).append(message)
         if component.charge_model in TIERED_CHARGES:
             tiers = tuple(
                 Tier(t.lower, t.upper, t.unit_price, t.flat_fee)
@@ -47,6 +58,10 @@ def plan_version_check(version: PlanVersion) -> None:
             except EngineInputError as error:
                 for field, messages in error.errors.items():
                     errors.setdefault(field, []).extend(messages)
+    for adjustment in version.risk_adjustments.all():
+        finer = minor_unit_error(adjustment.fee, version.plan.currency)
+        if finer:
+            errors[f"risk_adjustments[{adjustment.kind}.{adjustment.option}].fee"] = [finer]
     if errors:
         raise DomainError(errors)
 

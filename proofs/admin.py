@@ -5,12 +5,17 @@ Artifacts change only by review, on their own page, through `artifact_review`.
 
 from __future__ import annotations
 
+from csp.decorators import csp_replace
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core.admin import ListAdmin, ReadOnlyAdmin
 from deals.selectors import on_visible_deals
@@ -18,7 +23,8 @@ from proofs import services
 from proofs.errors import ProofError
 from proofs.forms import ReviewForm
 from proofs.models import ArtifactKind, IngestBatch, PerformedWork, ProofArtifact, RequirementTemplate
-from proofs.selectors import checklist_for
+from proofs.selectors import Checklist, checklist_for
+from proofs.views import artifact_file
 
 KIND_FIELDS = {
     ArtifactKind.FILE: ["download", "file_type", "file_size"],
@@ -26,6 +32,21 @@ KIND_FIELDS = {
     ArtifactKind.METRIC: ["metric_value", "metric_unit", "period_start", "period_end", "source"],
     ArtifactKind.NOTE: [],
 }
+
+
+# The file types the review page shows inline, and how: types the upload check verified by content.
+PREVIEWS = {"image/png": "image", "image/jpeg": "image", "application/pdf": "pdf"}
+
+
+def next_to_review(checklist: Checklist, after: ProofArtifact) -> ProofArtifact | None:
+    """The deal's next item waiting for a review after `after`, in checklist order and round to
+    the start; None when no other item waits."""
+    items = list(checklist.items)
+    here = next((i for i, item in enumerate(items) if item.requirement.pk == after.requirement_id), -1)
+    for item in items[here + 1 :] + items[: here + 1]:
+        if item.artifact and item.artifact.pk != after.pk and item.state == ProofArtifact.Status.SUBMITTED:
+            return item.artifact
+    return None
 
 
 @admin.register(RequirementTemplate)
@@ -143,7 +164,24 @@ class ProofArtifactAdmin(ReadOnlyAdmin):
             self.admin_site.admin_view(self.review_view),
             name="proofs_proofartifact_review",
         )
-        return [review, *super().get_urls()]
+        preview = path(
+            "<int:object_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="proofs_proofartifact_preview",
+        )
+        return [review, preview, *super().get_urls()]
+
+    @method_decorator(xframe_options_sameorigin)
+    @method_decorator(csp_replace({"frame-ancestors": ["'self'"]}))
+    def preview_view(self, request, object_id: int):
+        """An image or PDF shown inside the review page: the artifact file view (its permission,
+        its storage) answering inline instead of as a download, framed by this site only."""
+        artifact = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if artifact.kind != ArtifactKind.FILE or artifact.file_type not in PREVIEWS:
+            raise Http404("This artifact has no preview.")
+        response = artifact_file(request, artifact.pk)
+        response["Content-Disposition"] = content_disposition_header(False, artifact.file_name)
+        return response
 
     def review_view(self, request, object_id: int):
         artifact = get_object_or_404(
@@ -168,15 +206,21 @@ class ProofArtifactAdmin(ReadOnlyAdmin):
                     f"{artifact.requirement.title} for {artifact.deal.name}: {form.cleaned_data['outcome']}.",
                     messages.SUCCESS,
                 )
-                changelist = reverse("admin:proofs_proofartifact_changelist")
-                return redirect(f"{changelist}?deal__id__exact={artifact.deal_id}&is_current__exact=1")
+                # On to the deal's next item waiting for a review; back to the deal after the last.
+                following = next_to_review(checklist_for(artifact.deal), artifact)
+                if following is not None:
+                    return redirect("admin:proofs_proofartifact_review", following.pk)
+                return redirect("admin:deals_deal_change", artifact.deal_id)
+        checklist = checklist_for(artifact.deal)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": f"Review: {artifact.requirement.title}",
             "artifact": artifact,
             "form": form,
-            "checklist": checklist_for(artifact.deal),
+            "checklist": checklist,
+            "next_item": next_to_review(checklist, artifact),
+            "preview": PREVIEWS.get(artifact.file_type) if artifact.kind == ArtifactKind.FILE else None,
         }
         return TemplateResponse(
             request, "proofs/admin/review.html", context, status=400 if form.errors else 200

@@ -17,7 +17,7 @@ from deals.models import Deal, DealVolume
 from pricing.engine.calibration import BandCheck, backtest
 from proofs.reports import realized_figures
 
-GROUPINGS = ("plan", "seller", "quarter", "work_unit")
+GROUPINGS = ("plan", "seller", "quarter", "work_unit", "deal")
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,8 @@ KEYS: dict[str, Callable[[DealMonth], tuple[str, ...]]] = {
     "quarter": lambda m: (m.quarter,),
     # A month counts for each work unit its deal sells.
     "work_unit": lambda m: m.work_units,
+    # Two deals may share a name: the id keeps them apart.
+    "deal": lambda m: (f"#{m.deal_id} {m.deal}",),
 }
 
 

@@ -2,16 +2,35 @@
 `deals.extensions` when the proofs app starts: submission waits for every required item, final
 approval for every item accepted; the flag scan raises incomplete evidence and realized margin
 drifting below the quoted one; the deal's page and the approval queue show the checklist, and the
-deal's page each entered spread beside what performed work says of it."""
+deal's page each entered spread beside what performed work says of it and what drives its margin.
+The advisor warns of a deal more confident than its evidence; a snapshot priced on a calibration's
+spreads names it, and a replay re-fits it."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
+from django.db.models.signals import pre_save
 
 from core.figures import in_points, percent
-from deals.extensions import approval_gates, deal_panels, flag_conditions, submission_gates
-from deals.models import EVIDENCE_JUDGED_STATES, Deal, Flag
-from proofs.calibration import spread_notes
+from deals.extensions import (
+    advisor_checks,
+    approval_gates,
+    deal_panels,
+    flag_conditions,
+    replay_checks,
+    submission_gates,
+)
+from deals.models import EVIDENCE_JUDGED_STATES, Deal, Flag, QuoteSnapshot
+from proofs.calibration import (
+    OVERCONFIDENT,
+    calibration_replay_differences,
+    margin_drivers,
+    overconfidence_warnings,
+    reference_calibration,
+    spread_notes,
+)
 from proofs.reports import realized_figures
 from proofs.selectors import checklists_for
 from proofs.services import evidence_acceptance_gaps, evidence_submission_gaps
@@ -55,6 +74,12 @@ def realized_margin_drift(deals: list[Deal]) -> dict[tuple[int, str], str]:
     return drifting
 
 
+def _reference_calibration(sender: type[QuoteSnapshot], instance: QuoteSnapshot, **kwargs: Any) -> None:
+    # Deals freezes the snapshot without knowing of calibrations: the record is named as it is stored.
+    if instance.pk is None:
+        reference_calibration(instance)
+
+
 def register() -> None:
     submission_gates["evidence"] = evidence_submission_gaps
     approval_gates["evidence"] = evidence_accepted
@@ -62,3 +87,7 @@ def register() -> None:
     flag_conditions["realized_margin_drift"] = realized_margin_drift
     deal_panels["checklist"] = checklists_for
     deal_panels["spread_evidence"] = spread_notes
+    deal_panels["drivers"] = margin_drivers
+    advisor_checks[OVERCONFIDENT] = overconfidence_warnings
+    replay_checks["calibration"] = calibration_replay_differences
+    pre_save.connect(_reference_calibration, sender=QuoteSnapshot, dispatch_uid="proofs.calibration")

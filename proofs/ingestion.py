@@ -23,7 +23,7 @@ from core.inputs import is_number
 from deals.models import Deal
 from deals.selectors import deals_visible_to
 from pricing.engine.types import CostCategory
-from pricing.models import PriceComponent, WorkUnit
+from pricing.models import PriceComponent, WorkUnit, minor_units
 from proofs.errors import IngestConflict, IngestError, ProofError
 from proofs.models import IngestBatch, PerformedWork
 
@@ -152,7 +152,7 @@ class _Validator:
         deals = Deal.objects.filter(pk__in=deal_ids)
         if actor is not None:
             deals = deals_visible_to(actor, deals)
-        self.deals = {d.pk: d for d in deals.only("pk", "status", "plan_version_id", "name")}
+        self.deals = {d.pk: d for d in deals.only("pk", "status", "plan_version_id", "name", "currency")}
         codes = {self._code(r.get("work_unit")) for r in dicts}
         self.units = {u.code: u for u in WorkUnit.objects.filter(code__in=codes)}
         self.priced: set[tuple[int, int]] = set(
@@ -255,8 +255,11 @@ class _Validator:
         quantity, accepted, overridden = (
             parse(index, name, get(name), _decimal, places=4, max_digits=16) for name in QUANTITY_FIELDS
         )
+        # Costs are amounts of the deal's currency: whole yen, cents, fils (12 digits before the point).
+        places = minor_units(deal.currency) if deal is not None else 3
         costs = tuple(
-            parse(index, name, get(name), _decimal, places=2, max_digits=14) for name in COST_FIELDS
+            parse(index, name, get(name), _decimal, places=places, max_digits=12 + places)
+            for name in COST_FIELDS
         )
         if quantity is not None:
             for name, value in (("accepted", accepted), ("overridden", overridden)):

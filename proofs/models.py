@@ -30,6 +30,8 @@ class MetricUnit(models.TextChoices):
     COUNT = "count", "Count"
     MINUTES = "minutes", "Minutes"
     HOURS = "hours", "Hours"
+    # What one unit of work is worth (a recovered invoice's amount): a share-of-value price's base.
+    VALUE = "value", "Value per unit of work (deal's currency)"
 
 
 class RequirementTemplate(models.Model):
@@ -41,6 +43,8 @@ class RequirementTemplate(models.Model):
         USAGE = Surface.USAGE.value, "Usage pricing"
         OUTCOME = Surface.OUTCOME.value, "Outcome pricing"
         RISK_ADJUSTED = Surface.RISK_ADJUSTED.value, "Risk-adjusted deals"
+        # Outcome pricing charged as a share of the work's value (percentage charges).
+        VALUE = "value", "Share-of-value pricing"
 
     class Compares(models.TextChoices):
         ACCEPTANCE_RATE = "acceptance_rate", "Acceptance rate"
@@ -303,3 +307,28 @@ class ShareLinkOpening(models.Model):
 
     def __str__(self):
         return f"{self.get_what_display()} of link {self.link_id} at {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class CalibrationRecord(models.Model):
+    """A dated fit of every work unit's spreads from performed work: which rows it read (their ids
+    and a SHA-256 of their values, so a later reader can tell the evidence has not moved) and what
+    it found, so a quote priced on its defaults can be replayed from it."""
+
+    on = models.DateField(help_text="The evidence reaches back from this day.")
+    rows = models.JSONField(default=list, help_text="Ids of the performed-work rows read.")
+    rows_hash = models.CharField(max_length=64, help_text="SHA-256 of the rows read, in id order.")
+    outputs = models.JSONField(
+        default=dict,
+        help_text="Per work unit id: volume cv, cost spreads, success rate, each with months and deals.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+
+    def __str__(self):
+        return f"calibration {self.pk} of {self.on:%Y-%m-%d}"

@@ -2,19 +2,26 @@
 
 The figures are written by the same functions as the pages (core.figures, the proof report's
 filters), from the same objects (`CustomerQuote`, `CustomerReport`), so the PDF says what the
-page says. The PDF's built-in Helvetica covers Western European text (Windows-1252); a character
-beyond it is written as its closest letter without accents, or "?".
+page says. Text is set in DejaVu Sans (shipped in proofs/fonts/, Bitstream Vera licence, see
+its LICENSE), embedded as the subset a document uses: Latin, Greek and Cyrillic letters with
+every accent, "€" and the usual typography. A character the font lacks (Chinese or Japanese
+ideographs, for one) is written as its closest letter without accents, or "?": the download never
+fails on a name.
 """
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -24,9 +31,14 @@ from proofs.models import ArtifactKind, ProofArtifact
 from proofs.reports import CustomerReport
 from proofs.templatetags.proofs_format import metric
 
-ENCODING = "windows-1252"
-# Typography Windows-1252 lacks, written the nearest way it has.
-PLAIN = str.maketrans({"−": "-", "‑": "-", "≤": "<=", "≥": ">=", "→": "->", "×": "x", "\u00a0": " "})
+# fontTools reports each subset it cuts at INFO: a dozen lines per document in the server's log.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
+
+FONT = "DejaVu"
+FONT_FILES = {
+    "": Path(__file__).parent / "fonts" / "DejaVuSans.ttf",
+    "B": Path(__file__).parent / "fonts" / "DejaVuSans-Bold.ttf",
+}
 INK = (29, 36, 51)
 MUTED = (91, 100, 117)
 LINE = (221, 225, 232)
@@ -35,18 +47,24 @@ BAND = (214, 224, 247)
 HEADING = FontFace(emphasis="BOLD", color=MUTED, fill_color=(246, 247, 249))
 
 
+@cache
+def covered() -> frozenset[int]:
+    """The code points the document font draws (read once from its character map)."""
+    with TTFont(FONT_FILES[""], lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
 def plain(text: object) -> str:
-    """`text` in the characters the PDF's font has."""
-    written = unicodedata.normalize("NFC", str(text)).translate(PLAIN)
+    """`text` in the characters the document font has; any other as its letter without
+    accents, or "?"."""
+    has = covered()
     out = []
-    for char in written:
-        try:
-            char.encode(ENCODING)
-        except UnicodeEncodeError:
+    for char in unicodedata.normalize("NFC", str(text)):
+        if ord(char) in has or char in "\n\t":
+            out.append(char)
+        else:
             stripped = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
             out.append(stripped or "?")
-        else:
-            out.append(char)
     return "".join(out)
 
 
@@ -63,7 +81,8 @@ class Document(FPDF):
 
     def __init__(self, title: str, footer: str):
         super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.core_fonts_encoding = ENCODING
+        for style, file in FONT_FILES.items():
+            self.add_font(FONT, style, file)
         self.footer_text = plain(footer)
         self.set_margins(16, 16, 16)
         self.set_auto_page_break(auto=True, margin=20)
@@ -74,12 +93,12 @@ class Document(FPDF):
 
     def footer(self) -> None:
         self.set_y(-14)
-        self.set_font("Helvetica", size=7)
+        self.set_font(FONT, size=7)
         self.set_text_color(*MUTED)
         self.multi_cell(0, 3.2, f"{self.footer_text}   Page {self.page_no()} of {{nb}}", align="L")
 
     def say(self, text: str, *, size: float = 10, style: str = "", color: tuple[int, int, int] = INK) -> None:
-        self.set_font("Helvetica", style=style, size=size)
+        self.set_font(FONT, style=style, size=size)
         self.set_text_color(*color)
         self.multi_cell(0, size * 0.5, plain(text), new_x="LMARGIN", new_y="NEXT")
 
@@ -99,7 +118,7 @@ class Document(FPDF):
         bold_last: int = 0,
     ) -> None:
         """A table; numbers right-aligned where `align` says "R"; the last `bold_last` rows bold."""
-        self.set_font("Helvetica", size=9)
+        self.set_font(FONT, size=9)
         self.set_text_color(*INK)
         self.set_draw_color(*LINE)
         with self.table(
@@ -129,7 +148,7 @@ def _header(pdf: Document, kind: str, title: str, lines: list[str], aside: list[
         pdf.say(line, size=10)
     bottom = pdf.get_y()
     pdf.set_xy(pdf.w - pdf.r_margin - 70, top)
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, size=9)
     pdf.set_text_color(*MUTED)
     pdf.multi_cell(70, 4.5, plain("\n".join(aside)), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(max(bottom, pdf.get_y()) + 3)
@@ -157,7 +176,7 @@ def _bill_chart(pdf: Document, quote: CustomerQuote) -> None:
     pdf.set_line_width(0.8)
     pdf.line(x(bill.p50), y - 2, x(bill.p50), y + 10)
     pdf.set_line_width(0.2)
-    pdf.set_font("Helvetica", size=8)
+    pdf.set_font(FONT, size=8)
     pdf.set_text_color(*MUTED)
     for label, value, above in (
         ("Low (P10)", bill.p10, False),
@@ -338,7 +357,7 @@ def report_pdf(report: CustomerReport, sample_url: Callable[[ProofArtifact], str
             pdf.say(f"{sample.requirement.title}: {what}", size=10, style="B")
             url = sample_url(sample) if sample.kind == ArtifactKind.FILE else sample.url or None
             if url:  # small enough that a share link's address keeps to one line
-                pdf.set_font("Helvetica", size=6.5)
+                pdf.set_font(FONT, size=6.5)
                 pdf.set_text_color(*ACCENT)
                 pdf.multi_cell(0, 3.5, plain(url), link=url, new_x="LMARGIN", new_y="NEXT")
             if sample.text:

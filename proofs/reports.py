@@ -127,9 +127,13 @@ def _realized_revenue(quote: QuoteInput, units: tuple[UnitFigures, ...]) -> Deci
     # Unrounded, so the fee is charged on exactly the accepted results.
     success = {u.work_unit: u.accepted / u.quantity for u in units if u.quantity > 0}
     priced = {c.work_unit for c in quote.components if c.work_unit} | {v.work_unit for v in quote.volumes}
+    # Performed work counts units, not their value: a share of value is charged on the quoted value.
+    value = {v.work_unit: v.unit_value for v in quote.volumes}
     actual = dataclasses.replace(
         quote,
-        volumes=tuple(Volume(code, quantity.get(code, ZERO), ZERO) for code in sorted(priced)),
+        volumes=tuple(
+            Volume(code, quantity.get(code, ZERO), ZERO, value.get(code, ZERO)) for code in sorted(priced)
+        ),
         components=tuple(
             dataclasses.replace(c, success_rate=success.get(c.work_unit, ZERO), success_rate_sd=ZERO)
             if c.charge_model is ChargeModel.OUTCOME

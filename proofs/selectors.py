@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from deals.models import Deal
 from deals.roles import DEAL_DESK, FINANCE, MANAGER, group_names
 from deals.selectors import deals_visible_to, on_visible_deals
-from pricing.engine.types import SURFACE_OF_CHARGE, ChargeModel, RiskKind
+from pricing.engine.types import SURFACE_OF_CHARGE, VALUE_CHARGES, ChargeModel, RiskKind
 from pricing.models import PriceComponent
 from proofs.models import ProofArtifact, RequirementTemplate
 
@@ -141,6 +141,8 @@ def checklists_for(deals: Iterable[Deal], *, with_history: bool = False) -> dict
         version_id__in={d.plan_version_id for d in deals}
     ).values_list("version_id", "charge_model", "work_unit_id"):
         priced[version_id][SURFACE_OF_CHARGE[ChargeModel(charge_model)].value].add(unit_id)
+        if charge_model in VALUE_CHARGES:
+            priced[version_id][Applies.VALUE].add(unit_id)
 
     artifacts = ProofArtifact.objects.filter(deal_id__in_batch=[d.id for d in deals]).select_related(
         "submitted_by", "reviewed_by"

@@ -125,6 +125,15 @@ class ArtifactReviewSerializer(api.ChoiceDependentSerializer):
     comment = api.CharField(allow_blank=True, default="", help_text="Required to reject.")
 
 
+def cost_field():
+    return api.DecimalField(
+        max_digits=15,
+        decimal_places=3,
+        min_value=0,
+        help_text="In the deal's currency, to its minor unit (no decimals for JPY, three for BHD).",
+    )
+
+
 class PerformedWorkRecordSerializer(api.Serializer):
     """One month of one work unit's performed work on one deal (documentation of the record shape)."""
 
@@ -137,10 +146,10 @@ class PerformedWorkRecordSerializer(api.Serializer):
     quantity = api.DecimalField(max_digits=16, decimal_places=4, min_value=0)
     accepted = api.DecimalField(max_digits=16, decimal_places=4, min_value=0, help_text="≤ quantity.")
     overridden = api.DecimalField(max_digits=16, decimal_places=4, min_value=0, help_text="≤ quantity.")
-    cost_model = api.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    cost_infra = api.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    cost_human_review = api.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    cost_support = api.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    cost_model = cost_field()
+    cost_infra = cost_field()
+    cost_human_review = cost_field()
+    cost_support = cost_field()
 
 
 class PerformedWorkBatchSerializer(api.Serializer):

@@ -1,10 +1,13 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from proofs import share_views, views
 
 app_name = "proofs"
 urlpatterns = [
-    path("seller/deals/", views.seller_deal_list, name="seller_deals"),
+    # "My deals" is the workspace's page now (workspace.urls, included first, answers this path);
+    # the name stays for the links that use it.
+    path("seller/deals/", RedirectView.as_view(pattern_name="workspace:deals"), name="seller_deals"),
     path("seller/deals/<int:deal_id>/evidence/", views.seller_deal_evidence, name="evidence"),
     path("seller/deals/<int:deal_id>/share/", share_views.share_page, name="share"),
     path(

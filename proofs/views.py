@@ -1,4 +1,5 @@
-"""Seller evidence pages, artifact downloads, the customer's proof report and realized figures.
+"""The evidence page (its forms also sit on the seller's deal page in the workspace), artifact
+downloads, the customer's proof report and realized figures.
 
 Thin: the selectors decide what a user reaches (anything else is a 404), the services decide
 what is stored.
@@ -16,10 +17,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.inputs import parse_int
-from core.paging import Listing
 from deals.advisor import advice_for
 from deals.models import Customer, Deal
-from deals.selectors import deals_visible_to, search_deals
+from deals.selectors import deals_visible_to
 from proofs import services
 from proofs.errors import ProofError
 from proofs.forms import artifact_form
@@ -27,21 +27,14 @@ from proofs.models import ArtifactKind
 from proofs.renewal import customer_renewal
 from proofs.reports import customer_report, realized_figures
 from proofs.selectors import (
+    Checklist,
     ChecklistItem,
     artifacts_visible_to,
     checklist_for,
-    checklists_for,
     report_deals,
     seller_deals,
 )
 
-# The seller's deals: the columns they sort by (the fields of their ascending order).
-DEAL_SORTS = {
-    "updated": ["updated_at"],
-    "deal": ["name"],
-    "customer": ["customer__name"],
-    "status": ["status"],
-}
 SUBMIT = {
     ArtifactKind.FILE: services.artifact_submit_file,
     ArtifactKind.LINK: services.artifact_submit_link,
@@ -50,25 +43,17 @@ SUBMIT = {
 }
 
 
+# A posted artifact's form with its errors: (requirement id, kind, form).
+Bound = tuple[int, str, forms.Form]
+
+
 @dataclass(frozen=True)
 class ItemView:
     item: ChecklistItem
     forms: list[tuple[str, str, forms.Form]]
 
 
-@require_GET
-@login_required
-def seller_deal_list(request):
-    listing = Listing(
-        request, seller_deals(request.user), sorts=DEAL_SORTS, default="-updated", search=search_deals
-    )
-    deals = listing.rows
-    checklists = checklists_for(deals)
-    rows = [(deal, checklists[deal.pk]) for deal in deals]
-    return render(request, "seller/deal_list.html", {"listing": listing, "rows": rows})
-
-
-def _submit(request, deal: Deal) -> tuple[int, str, forms.Form] | None:
+def _submit(request, deal: Deal) -> Bound | None:
     """Store the posted artifact (None) or return the form with its errors, to show in place."""
     try:
         requirement_id = parse_int(request.POST.get("requirement", ""))
@@ -96,22 +81,22 @@ def _submit(request, deal: Deal) -> tuple[int, str, forms.Form] | None:
     return item.requirement.pk, kind, form
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def seller_deal_evidence(request, deal_id: int):
-    deal = get_object_or_404(seller_deals(request.user), pk=deal_id)
-    bound, status = None, 200
-    if request.method == "POST":
-        try:
-            bound = _submit(request, deal)
-        except ProofError as error:
-            for message in error.messages:
-                messages.error(request, message)
-            status = 400
-        else:
-            if bound is None:
-                return redirect("proofs:evidence", deal_id=deal.pk)
-            status = 400
+def evidence_post(request, deal: Deal) -> tuple[Bound | None, int]:
+    """Take a posted artifact for `deal`: (None, 302) once stored, else the bound form with its
+    errors to show in place and the status to answer with. The evidence page and the seller's
+    deal page both post here."""
+    try:
+        bound = _submit(request, deal)
+    except ProofError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return None, 400
+    return bound, 302 if bound is None else 400
+
+
+def evidence_items(deal: Deal, bound: Bound | None = None) -> tuple[Checklist, list[ItemView]]:
+    """The deal's checklist with its history and, per item, a form for each kind it takes (the
+    posted one with its errors where there is one)."""
     checklist = checklist_for(deal, with_history=True)
     items = [
         ItemView(
@@ -129,6 +114,19 @@ def seller_deal_evidence(request, deal_id: int):
         )
         for item in checklist.items
     ]
+    return checklist, items
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def seller_deal_evidence(request, deal_id: int):
+    deal = get_object_or_404(seller_deals(request.user), pk=deal_id)
+    bound, status = None, 200
+    if request.method == "POST":
+        bound, status = evidence_post(request, deal)
+        if status == 302:
+            return redirect("proofs:evidence", deal_id=deal.pk)
+    checklist, items = evidence_items(deal, bound)
     return render(
         request,
         "seller/evidence.html",

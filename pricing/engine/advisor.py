@@ -5,14 +5,16 @@
 | access  | underprices automation-heavy users | margin at P50 usage below the floor, when seats    |
 |         |                                    | pay for work no meter charges                      |
 | usage   | budget anxiety                     | the buyer's monthly bill P90 / P50 above a ratio   |
-| outcome | attribution and vendor risk        | outcome fees on work whose attribution is not      |
-|         |                                    | defensible, or revenue P10 below the monthly cost  |
+| outcome | attribution and vendor risk        | outcome fees or shares of value on work whose      |
+|         |                                    | attribution is not defensible, or revenue P10      |
+|         |                                    | below the monthly cost                             |
 | hybrid  | billing complexity                 | more billable meters than a set number             |
 
 Pure: engine inputs, the engine's result and the thresholds in, warnings out. Each warning carries
 the figure that triggered it, the threshold it crossed and what would fix it. Every fix amount is
-the least whole-cent amount for which the engine itself, run on the input changed by that fix
-(`dataclasses.replace`), meets the condition: nothing is estimated.
+the least amount in whole minor units of the deal's currency (yen, cents, fils) for which the
+engine itself, run on the input changed by that fix (`dataclasses.replace`), meets the condition:
+nothing is estimated.
 """
 
 from __future__ import annotations
@@ -23,11 +25,19 @@ from enum import StrEnum
 
 from .costs import cost_per_task
 from .margin import task_margin
-from .money import CENT, HUNDRED, ONE, ZERO, EngineInputError, money, ratio
+from .money import CENT, HUNDRED, ONE, ZERO, EngineInputError, minor_unit, money, ratio
 from .quote import compute_quote
 from .risk import applicable
 from .solve import least_cents
-from .types import METERED_CHARGES, ChargeModel, PriceComponent, QuoteInput, QuoteResult, Surface
+from .types import (
+    METERED_CHARGES,
+    VALUE_CHARGES,
+    ChargeModel,
+    PriceComponent,
+    QuoteInput,
+    QuoteResult,
+    Surface,
+)
 from .usage import Z_P50, Z_P90, at_usage, exact_only
 
 # Codes of the components a fix adds to a copy of the deal's input.
@@ -83,6 +93,8 @@ class Figure:
     value: Decimal | int | str | None
     kind: Kind = Kind.MONEY
     unit: str = ""
+    # Money's decimals: its currency's minor unit (0 for JPY, 3 for BHD).
+    places: int = 2
 
     @property
     def display(self) -> str:
@@ -90,7 +102,7 @@ class Figure:
         if value is None:
             return "—"
         if self.kind is Kind.MONEY:
-            text = f"{value:,.2f}"
+            text = _amount(Decimal(value), self.places)
         elif self.kind is Kind.RATIO:
             text = f"{value * 100:.1f}%"
         elif self.kind is Kind.MULTIPLE:
@@ -137,8 +149,9 @@ def _validate(thresholds: AdvisorThresholds) -> None:
         raise EngineInputError(errors)
 
 
-def floor_price(cost: Decimal, floor: Decimal) -> Decimal | None:
-    """The least price, in cents, whose chapter margin (price - cost) / price meets `floor`.
+def floor_price(cost: Decimal, floor: Decimal, places: int = 2) -> Decimal | None:
+    """The least price, in minor units of `places` decimals (cents unless told), whose chapter
+    margin (price - cost) / price meets `floor`.
 
     None when no price can: a floor of 100% or more leaves nothing for cost.
     """
@@ -149,7 +162,7 @@ def floor_price(cost: Decimal, floor: Decimal) -> Decimal | None:
         margin = task_margin(price, [cost])
         return margin is not None and margin >= floor
 
-    return least_cents(cost / (ONE - floor), holds)
+    return least_cents(cost / (ONE - floor), holds, places)
 
 
 def _stack_factors(quote: QuoteInput) -> tuple[Decimal, Decimal, Decimal]:
@@ -165,9 +178,14 @@ def _value_units(quote: QuoteInput, codes: list[str]) -> str:
     return ", ".join(specs.get(code, code) for code in codes)
 
 
-def _money(amount: Decimal | None, currency: str, label: str) -> Figure:
-    """A money figure; None (no price meets the floor) shows as a dash."""
-    return Figure(label, amount, Kind.MONEY, currency)
+def _money(amount: Decimal | None, quote: QuoteInput, label: str) -> Figure:
+    """A money figure in the quote's currency; None (no price meets the floor) shows as a dash."""
+    return Figure(label, amount, Kind.MONEY, quote.currency, quote.minor_units)
+
+
+def _amount(value: Decimal, places: int) -> str:
+    """An amount in a sentence: grouped by thousands, to the currency's minor unit."""
+    return f"{value:,.{places}f}"
 
 
 # Seat / access: seats that pay for work no meter charges.
@@ -205,13 +223,15 @@ def _seat(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThresholds)
     if margin is not None and margin >= floor:
         return None
 
-    currency = quote.currency
+    currency, places = quote.currency, quote.minor_units
     per_task = cost_per_task(quote.cost_lines, applicable(quote.risk_adjustments, quote.risk_selection))
     work = {v.work_unit: v.monthly_quantity for v in median.volumes}
     work_per_seat = sum((work[u] for u in unmetered), ZERO) / quote.seats
-    cost_per_seat = money(sum((work[u] * per_task.get(u, ZERO) for u in unmetered), ZERO) / quote.seats)
+    cost_per_seat = money(
+        sum((work[u] * per_task.get(u, ZERO) for u in unmetered), ZERO) / quote.seats, places
+    )
     seat_price = sum((c.amount for c in seats), ZERO)
-    room = money(seat_price * (ONE - floor))
+    room = money(seat_price * (ONE - floor), places)
 
     fix_price = None
     keep, _, after = _stack_factors(median)
@@ -226,15 +246,16 @@ def _seat(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThresholds)
 
         needed = at_median.monthly_cost / (ONE - floor)
         fix_price = least_cents(
-            seat_price + (needed - at_median.net_monthly) / (keep * after * quote.seats), holds
+            seat_price + (needed - at_median.net_monthly) / (keep * after * quote.seats), holds, places
         )
 
     names = _value_units(quote, unmetered)
     finding = (
         f"Seats pay for work no meter charges ({names}). At P50 usage each seat brings "
         f"{Figure('', work_per_seat.quantize(CENT), Kind.QUANTITY).display} units of it, costing "
-        f"{cost_per_seat:,.2f} {currency}, against a seat price of {seat_price:,.2f} {currency} that leaves "
-        f"{room:,.2f} {currency} for cost at the floor; the margin at P50 usage is "
+        f"{_amount(cost_per_seat, places)} {currency}, against a seat price of "
+        f"{_amount(seat_price, places)} {currency} that leaves "
+        f"{_amount(room, places)} {currency} for cost at the floor; the margin at P50 usage is "
         f"{Figure('', margin, Kind.RATIO).display}, below the floor of "
         f"{Figure('', floor, Kind.RATIO).display}."
     )
@@ -242,7 +263,8 @@ def _seat(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThresholds)
         fix = "No seat price meets the floor with this discount and these risk terms; meter the work instead."
     else:
         fix = (
-            f"A seat price of {fix_price:,.2f} {currency} meets the floor at P50 usage, or meter {names} "
+            f"A seat price of {_amount(fix_price, places)} {currency} meets the floor at P50 usage, "
+            f"or meter {names} "
             "so heavy automation pays its own way."
         )
     return Warning(
@@ -254,10 +276,10 @@ def _seat(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThresholds)
         threshold=Figure("Margin floor", floor, Kind.RATIO),
         fix=fix,
         fix_figures=(
-            _money(fix_price, currency, "Seat price that meets the floor at P50 usage"),
-            _money(seat_price, currency, "Seat price now"),
-            _money(cost_per_seat, currency, "Cost per seat at P50 usage"),
-            _money(room, currency, "Cost the floor leaves room for per seat"),
+            _money(fix_price, quote, "Seat price that meets the floor at P50 usage"),
+            _money(seat_price, quote, "Seat price now"),
+            _money(cost_per_seat, quote, "Cost per seat at P50 usage"),
+            _money(room, quote, "Cost the floor leaves room for per seat"),
         ),
     )
 
@@ -285,7 +307,7 @@ def _budget(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThreshold
     limit = thresholds.max_bill_ratio
     if sim.bill_p90 <= limit * sim.bill_p50:
         return None
-    currency = quote.currency
+    currency, places = quote.currency, quote.minor_units
     spread = ratio(sim.bill_p90 / sim.bill_p50) if sim.bill_p50 > 0 else None
     floor = quote.margin_floor
 
@@ -306,40 +328,43 @@ def _budget(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThreshold
             (c.amount for c in quote.components if c.charge_model is ChargeModel.MINIMUM_COMMITMENT), ZERO
         )
         start = (sim.bill_p90 / (limit * after) - fee) / keep - unmetered
-        commitment = least_cents(max(start, current), bounded)
+        commitment = least_cents(max(start, current), bounded, places)
         committed = compute_quote(_with_commitment(quote, commitment))
         fixes += [
-            _money(commitment, currency, "Minimum monthly commitment that bounds the bill"),
-            _money(committed.simulation.bill_p50, currency, "Bill P50 with it"),
-            _money(committed.simulation.bill_p90, currency, "Bill P90 with it"),
+            _money(commitment, quote, "Minimum monthly commitment that bounds the bill"),
+            _money(committed.simulation.bill_p50, quote, "Bill P50 with it"),
+            _money(committed.simulation.bill_p90, quote, "Bill P90 with it"),
             Figure("Margin P50 with it", committed.simulation.margin_p50, Kind.RATIO),
         ]
         advice.append(
-            f"A minimum monthly commitment of {commitment:,.2f} {currency} brings the bill to P50 "
-            f"{committed.simulation.bill_p50:,.2f} / P90 {committed.simulation.bill_p90:,.2f}, within "
+            f"A minimum monthly commitment of {_amount(commitment, places)} {currency} brings the bill "
+            f"to P50 {_amount(committed.simulation.bill_p50, places)} / "
+            f"P90 {_amount(committed.simulation.bill_p90, places)}, within "
             f"{limit}× (a commitment only adds revenue, so the margin floor holds)."
         )
 
-    cap = (limit * sim.bill_p50).quantize(CENT, rounding=ROUND_FLOOR)
+    cap = (limit * sim.bill_p50).quantize(minor_unit(places), rounding=ROUND_FLOOR)
     heavy_cost = compute_quote(exact_only(at_usage(quote, Z_P90))).monthly_cost
-    safe_cap = floor_price(heavy_cost, floor)
+    safe_cap = floor_price(heavy_cost, floor, places)
     fixes += [
-        _money(cap, currency, "Monthly cap that bounds the bill"),
-        _money(heavy_cost, currency, "Monthly cost at P90 usage"),
-        _money(safe_cap, currency, "Lowest cap that keeps the floor at P90 usage"),
+        _money(cap, quote, "Monthly cap that bounds the bill"),
+        _money(heavy_cost, quote, "Monthly cost at P90 usage"),
+        _money(safe_cap, quote, "Lowest cap that keeps the floor at P90 usage"),
     ]
     if safe_cap is not None and cap >= safe_cap:
         advice.append(
-            f"Or cap the monthly bill at {cap:,.2f} {currency}: even a P90-usage month, costing "
-            f"{heavy_cost:,.2f}, keeps the margin floor under that cap."
+            f"Or cap the monthly bill at {_amount(cap, places)} {currency}: even a P90-usage month, costing "
+            f"{_amount(heavy_cost, places)}, keeps the margin floor under that cap."
         )
     else:
         advice.append(
-            f"A cap at {cap:,.2f} {currency} would not keep the floor: a P90-usage month costs "
-            f"{heavy_cost:,.2f}, so no cap below {Figure('', safe_cap).display} keeps it."
+            f"A cap at {_amount(cap, places)} {currency} would not keep the floor: a P90-usage month costs "
+            f"{_amount(heavy_cost, places)}, so no cap below "
+            f"{Figure('', safe_cap, places=places).display} keeps it."
         )
     finding = (
-        f"The customer's monthly bill runs from P50 {sim.bill_p50:,.2f} to P90 {sim.bill_p90:,.2f} {currency}"
+        f"The customer's monthly bill runs from P50 {_amount(sim.bill_p50, places)} "
+        f"to P90 {_amount(sim.bill_p90, places)} {currency}"
         + (f", {spread:.2f}×" if spread is not None else "")
         + f": more than {limit}× is hard for a buyer to budget."
     )
@@ -369,39 +394,44 @@ def _attribution(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThre
     if not outcome:
         return None
     specs = {w.code: w for w in quote.work_units}
-    weak = _value_units(
-        quote,
-        sorted(
-            {
-                c.work_unit
-                for c in outcome
-                if c.work_unit in specs and not specs[c.work_unit].attribution_defensible
-            }
-        ),
-    )
-    needed = money(thresholds.min_revenue_p10_cover * result.monthly_cost)
+    weak_prices = [
+        c for c in outcome if c.work_unit in specs and not specs[c.work_unit].attribution_defensible
+    ]
+    weak = _value_units(quote, sorted({c.work_unit for c in weak_prices if c.work_unit}))
+    shares = any(c.charge_model in VALUE_CHARGES for c in weak_prices)
+    fees = any(c.charge_model not in VALUE_CHARGES for c in weak_prices)
+    needed = money(thresholds.min_revenue_p10_cover * result.monthly_cost, quote.minor_units)
     revenue_p10 = result.simulation.bill_p10
     short = revenue_p10 < needed
     if not weak and not short:
         return None
-    currency = quote.currency
+    currency, places = quote.currency, quote.minor_units
     findings, advice = [], []
     fixes = [
-        _money(revenue_p10, currency, "Revenue P10"),
-        _money(result.monthly_cost, currency, "Expected monthly cost"),
+        _money(revenue_p10, quote, "Revenue P10"),
+        _money(result.monthly_cost, quote, "Expected monthly cost"),
     ]
     if weak:
+        charged = {
+            (True, False): "Outcome fees are",
+            (False, True): "A share of the value is",
+            (True, True): "Outcome fees and a share of the value are",
+        }[(fees, shares)]
         findings.append(
-            f"Outcome fees are charged on {weak}, whose attribution to the automation is not defensible."
+            f"{charged} charged on {weak}, whose attribution to the automation is not defensible."
         )
         advice.append(
-            f"Price {weak} per unit of work rather than per outcome, or agree in writing how "
-            "results are attributed."
+            f"Price {weak} per unit of work rather than "
+            + ("on the value it produces" if shares and not fees else "per outcome")
+            + ", or agree in writing how results"
+            + (" and their value" if shares else "")
+            + " are attributed."
         )
     if short:
         findings.append(
-            f"In one month in ten revenue falls to {revenue_p10:,.2f} {currency} or less, below "
-            f"{thresholds.min_revenue_p10_cover}× the expected cost of {result.monthly_cost:,.2f}."
+            f"In one month in ten revenue falls to {_amount(revenue_p10, places)} {currency} or less, below "
+            f"{thresholds.min_revenue_p10_cover}× the expected cost of "
+            f"{_amount(result.monthly_cost, places)}."
         )
         keep, _, after = _stack_factors(quote)
         if keep > 0 and after > 0:
@@ -409,20 +439,21 @@ def _attribution(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThre
             def covered(amount: Decimal) -> bool:
                 return compute_quote(_with_fee(quote, amount)).simulation.bill_p10 >= needed
 
-            fee = least_cents((needed - revenue_p10) / (keep * after), covered)
+            fee = least_cents((needed - revenue_p10) / (keep * after), covered, places)
             lifted = compute_quote(_with_fee(quote, fee)).simulation.bill_p10
             fixes += [
-                _money(fee, currency, "Platform fee that lifts revenue P10 to cover cost"),
-                _money(lifted, currency, "Revenue P10 with it"),
+                _money(fee, quote, "Platform fee that lifts revenue P10 to cover cost"),
+                _money(lifted, quote, "Revenue P10 with it"),
             ]
             advice.append(
-                f"A platform fee of {fee:,.2f} {currency} a month lifts revenue P10 to {lifted:,.2f}."
+                f"A platform fee of {_amount(fee, places)} {currency} a month lifts revenue P10 to "
+                f"{_amount(lifted, places)}."
             )
         else:
             advice.append("No fee lifts revenue while the deal is discounted in full.")
     if short:
-        figure = _money(revenue_p10, currency, "Revenue P10")
-        threshold = _money(needed, currency, "Monthly cost covered")
+        figure = _money(revenue_p10, quote, "Revenue P10")
+        threshold = _money(needed, quote, "Monthly cost covered")
     else:
         figure = Figure("Outcome pricing on", weak, Kind.TEXT)
         threshold = Figure("Attribution", "defensible", Kind.TEXT)
@@ -446,7 +477,7 @@ def _complexity(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThres
     limit = thresholds.max_billable_meters
     if len(meters) <= limit:
         return None
-    currency = quote.currency
+    currency, places = quote.currency, quote.minor_units
     amounts = {line.code: line.amount for line in result.lines}
     fold = sorted(meters, key=lambda c: (amounts[c.code], c.code))[: len(meters) - limit]
     folded = sum((amounts[c.code] for c in fold), ZERO)
@@ -465,13 +496,14 @@ def _complexity(quote: QuoteInput, result: QuoteResult, thresholds: AdvisorThres
         figure=Figure("Billable meters", len(meters), Kind.COUNT),
         threshold=Figure("Most billable meters", limit, Kind.COUNT),
         fix=(
-            f"Bill on at most {limit} meters: fold {labels} (together {folded:,.2f} {currency} a month at "
-            f"the expected volumes) into a platform fee; the net monthly price becomes {net_after:,.2f}."
+            f"Bill on at most {limit} meters: fold {labels} (together {_amount(folded, places)} {currency} "
+            "a month at the expected volumes) into a platform fee; the net monthly price becomes "
+            f"{_amount(net_after, places)}."
         ),
         fix_figures=(
             Figure("Meters to fold", len(fold), Kind.COUNT),
-            _money(folded, currency, "Their monthly amount, as a platform fee"),
-            _money(net_after, currency, "Net monthly price after folding"),
-            _money(result.net_monthly, currency, "Net monthly price now"),
+            _money(folded, quote, "Their monthly amount, as a platform fee"),
+            _money(net_after, quote, "Net monthly price after folding"),
+            _money(result.net_monthly, quote, "Net monthly price now"),
         ),
     )

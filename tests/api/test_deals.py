@@ -41,7 +41,13 @@ def test_a_seller_creates_a_draft_they_own_quoted_once_committed(world, django_c
         "draft",
     )
     assert body["volumes"] == [
-        {"work_unit": world.unit.code, "monthly_quantity": "1200.0000", "cv": "0.3000"}
+        {
+            "work_unit": world.unit.code,
+            "monthly_quantity": "1200.0000",
+            "cv": "0.3000",
+            "unit_value": "0.000000",
+            "unit_value_cv": "0.0000",
+        }
     ]
     # Without cost lines: one per category, each following the catalog.
     assert sorted(line["category"] for line in body["cost_lines"]) == [
@@ -147,7 +153,13 @@ def test_volumes_sent_on_edit_replace_all_rows(world):
         format="json",
     )
     assert response.json()["volumes"] == [
-        {"work_unit": world.unit.code, "monthly_quantity": "42.0000", "cv": "0.2500"}
+        {
+            "work_unit": world.unit.code,
+            "monthly_quantity": "42.0000",
+            "cv": "0.2500",
+            "unit_value": "0.000000",
+            "unit_value_cv": "0.0000",
+        }
     ]
 
 

@@ -34,6 +34,8 @@ def decide(client, deal, outcome, comment="", seen_hash=None):
             "outcome": outcome,
             "comment": comment,
             "seen_hash": seen_hash or step.snapshot.hash,
+            # The approver has read the names of the evidence items not yet accepted.
+            "confirm_open_evidence": "1",
         },
         follow=True,
     )

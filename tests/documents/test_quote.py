@@ -263,8 +263,8 @@ def test_each_charge_model_is_said_in_the_customers_words(component, words):
 
 
 def test_text_beyond_the_pdf_fonts_reach_is_written_not_refused(client, owner, desk_user, plan):
-    """The PDF's built-in font covers Western European text; other letters are written as near
-    as it goes ("?" at worst) rather than failing the download."""
+    """The PDF's font covers European letters and typography; a letter beyond it is written as
+    near as it goes ("?" at worst) rather than failing the download."""
     deal = make_deal(
         owner=owner,
         plan_version=plan,
@@ -275,6 +275,6 @@ def test_text_beyond_the_pdf_fonts_reach_is_written_not_refused(client, owner, d
     client.force_login(owner)
     text = quote_pdf(client, deal)
     assert "Zürich Ré — ?? Ltd" in text
-    assert "within 1 hour -> then the vendor’s queue ?" in text
+    assert "within 1 hour → then the vendor’s queue ✓" in text
     page = client.get(reverse("proofs:quote", args=[deal.pk])).content.decode()
     assert "Zürich Ré — 東京 Ltd" in page  # the page keeps every letter

@@ -273,3 +273,22 @@ def test_a_share_of_value_on_work_whose_attribution_is_not_defensible_is_an_attr
     codes = {warning.code for warning in advise(weak, compute_quote(weak), AdvisorThresholds())}
     assert "attribution_risk" in codes
     assert "attribution_risk" not in {w.code for w in advise(deal, compute_quote(deal), AdvisorThresholds())}
+
+
+def test_the_attribution_warning_names_a_share_of_value_as_such():
+    deal = recovery_deal()
+    weak = dataclasses.replace(
+        deal,
+        work_units=tuple(dataclasses.replace(w, attribution_defensible=False) for w in deal.work_units),
+    )
+    (warning,) = [
+        w for w in advise(weak, compute_quote(weak), AdvisorThresholds()) if w.code == "attribution_risk"
+    ]
+    assert warning.finding == (
+        "A share of the value is charged on resolved ticket, whose attribution to the automation is not "
+        "defensible."
+    )
+    assert warning.fix == (
+        "Price resolved ticket per unit of work rather than on the value it produces, or agree in writing "
+        "how results and their value are attributed."
+    )

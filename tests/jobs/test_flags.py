@@ -15,6 +15,7 @@ from deals.flags import flag_assign, flag_waive, flags_evaluate
 from deals.lifecycle import freeze_snapshot, submit
 from deals.models import Deal, DealCostLine, Flag, JobRun
 from deals.services import deal_update
+from notices import tasks as notice_tasks
 from proofs.models import ProofArtifact, RequirementTemplate
 from proofs.services import artifact_review, requirement_template_save
 from tests.factories import UserFactory, deals_on, make_deal, model_plan
@@ -224,8 +225,13 @@ def test_closed_deals_keep_no_governance_flags(book):
 
 
 def test_the_recompute_that_opens_flags_mails_each_owner_of_them(book, mailoutbox):
-    # Pricing the book's deals opened their flags; each owner heard of theirs, nobody else did.
-    assert {m.to[0] for m in mailoutbox} == {"sam@example.com", "sofia@example.com"}
+    # Pricing the book's deals opened their flags; each owner heard of theirs, nobody else did
+    # (the desk heard of the submitted deal's step waiting for it, and of nothing else).
+    flag_mails = [m for m in mailoutbox if "new flag" in m.subject]
+    assert {m.to[0] for m in flag_mails} == {"sam@example.com", "sofia@example.com"}
+    assert [m.subject for m in mailoutbox if m.to == ["dana@example.com"]] == [
+        "Waiting for Deal desk: Submitted"
+    ]
     sofia = [m for m in mailoutbox if m.to == ["sofia@example.com"]]
     assert [m.subject for m in sofia] == ["1 new flag on your deals"]
     assert "No way back (" in sofia[0].body and "Missing rollback path" in sofia[0].body
@@ -273,7 +279,7 @@ def test_managers_get_a_daily_digest_of_their_teams_flags(book, people, mailoutb
     )
 
     mailoutbox.clear()  # the owners' notices of their new flags
-    assert tasks.send_manager_digests.delay().get() == 1
+    assert notice_tasks.send_manager_digests.delay().get() == 1
 
     (digest,) = mailoutbox
     assert digest.to == ["maya@example.com"]

@@ -44,7 +44,8 @@ def test_only_managers_get_in(client, people, book):
     assert client.get(FLAGS).status_code == 302  # to the login page
     for role in ("seller", "desk", "finance"):
         client.force_login(people[role])
-        assert client.get(FLAGS).status_code == 403
+        # Finance reads every deal's flags; only a manager assigns or waives one.
+        assert client.get(FLAGS).status_code == (200 if role == "finance" else 403)
         target = flag(book["sofias"], R.MISSING_ROLLBACK)
         assert client.post(f"/manager/flags/{target.pk}/waive/", {"waive_reason": "x"}).status_code == 403
     assert flag(book["sofias"], R.MISSING_ROLLBACK).status == "open"

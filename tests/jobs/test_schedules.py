@@ -15,7 +15,7 @@ def test_the_sweep_the_flag_scan_and_the_digest_are_scheduled(db):
 
     sweep = schedules["deals.tasks.recompute_stale"]
     scan = schedules["deals.tasks.evaluate_flags"]
-    digest = schedules["deals.tasks.send_manager_digests"]
+    digest = schedules["notices.tasks.send_manager_digests"]
     assert (sweep.interval.every, sweep.interval.period) == (5, "minutes")
     assert (scan.interval.every, scan.interval.period) == (15, "minutes")
     assert (digest.crontab.minute, digest.crontab.hour, digest.crontab.day_of_week) == ("0", "7", "*")
@@ -48,7 +48,7 @@ def test_a_schedule_with_a_task_name_too_long_is_refused_on_the_field(client, db
 
 def test_a_crontab_with_a_bad_field_is_refused_on_the_field(client, db):
     client.force_login(UserFactory(is_superuser=True))
-    digest = PeriodicTask.objects.get(task="deals.tasks.send_manager_digests").crontab
+    digest = PeriodicTask.objects.get(task="notices.tasks.send_manager_digests").crontab
     page = client.post(
         f"/admin/django_celery_beat/crontabschedule/{digest.pk}/change/",
         {"minute": "abc", "hour": "-1", "day_of_month": "*", "month_of_year": "*", "day_of_week": "*"},

@@ -106,9 +106,12 @@ def test_a_deal_in_another_currency_than_its_plan_is_refused_and_nothing_is_save
 
 def test_a_negative_volume_is_refused_naming_the_field_and_nothing_is_saved():
     version = published_plan()
+    (unit,) = {c.work_unit for c in version.components.all()}
     with pytest.raises(ValidationError) as error:
         make_deal(plan_version=version, volume=D("-5"))
-    assert "monthly_quantity" in error.value.message_dict
+    assert error.value.message_dict == {
+        f"volumes[{unit.code}].monthly_quantity": ["Ensure this value is greater than or equal to 0."]
+    }
     assert not Deal.objects.exists()
 
 

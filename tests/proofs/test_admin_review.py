@@ -39,7 +39,8 @@ def test_the_deal_desk_accepts_an_artifact_with_a_comment(client, artifact):
     response = client.post(review_url(artifact), {"outcome": "accepted", "comment": "Signed by their COO."})
 
     assert response.status_code == 302
-    assert f"deal__id__exact={artifact.deal_id}" in response["Location"]
+    # The only item: the review returns to the deal's page, not to the list of every artifact.
+    assert response["Location"] == f"/admin/deals/deal/{artifact.deal_id}/change/"
     artifact.refresh_from_db()
     assert (artifact.status, artifact.reviewed_by, artifact.review_comment) == (
         "accepted",
