@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from core.models import AuditEvent
 from deals.models import Flag, Team
@@ -28,8 +29,14 @@ NOTICE_ACTIONS = frozenset({"step_pending", "flag_assigned", "flag_reopened", *D
 REASONS = dict(Flag.Reason.choices)
 
 
-def deal_link(deal_id: int) -> str:
-    return f"{settings.NOTICES_SITE_URL}/admin/deals/deal/{deal_id}/change/"
+# What the deal's owner hears of is read on the seller's deal page; the desk, Finance and the
+# managers work a deal from the admin's.
+OWNER_PAGES = frozenset({Category.DECISION, Category.EVIDENCE_REVIEW})
+
+
+def deal_link(deal_id: int, *, for_owner: bool = False) -> str:
+    page = "workspace:deal" if for_owner else "admin:deals_deal_change"
+    return f"{settings.NOTICES_SITE_URL}{reverse(page, args=[deal_id])}"
 
 
 def body(recipient, lead: str, lines: list[str], link: str) -> str:
@@ -79,7 +86,9 @@ class Plan:
                 category,
                 f"event:{event.pk}",
                 subject,
-                body(recipient, lead, lines, deal_link(event.deal_id or 0)),
+                body(
+                    recipient, lead, lines, deal_link(event.deal_id or 0, for_owner=category in OWNER_PAGES)
+                ),
             )
         )
 

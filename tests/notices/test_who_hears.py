@@ -117,6 +117,7 @@ def test_a_refusal_tells_the_owner_with_the_comment(
     (to_owner,) = mailoutbox
     assert (to_owner.to, to_owner.subject) == (["sam@example.com"], subject)
     assert "Comment: The discount needs the VP." in to_owner.body
+    assert f"/seller/deals/{submitted.pk}/\n" in to_owner.body  # the seller's own page, not the admin
 
 
 def test_a_refused_decision_tells_nobody(people, submitted, django_capture_on_commit_callbacks, mailoutbox):
